@@ -1,0 +1,71 @@
+"""dockernet_nb: cell-friendly verbs for a hands-on Docker networking course.
+
+Every verb drives a real Docker engine and returns something to look at: a DataFrame, a result
+record, a handle. Example::
+
+    import dockernet_nb as dnb
+    dnb.create_net("mynet")
+    dnb.run("redis", name="redis", net="mynet", detach=True)
+    dnb.ping(None, "redis", image="debian", net="mynet")
+"""
+
+from __future__ import annotations
+
+from dockernet_nb.containers import connect, containers, disconnect, exec, logs, rm, run, stop
+from dockernet_nb.errors import (
+    CommandTimeout,
+    ConnectionRefused,
+    ContainerNotFound,
+    DockernetError,
+    EngineError,
+    EngineUnavailable,
+    ImageMissing,
+    InvalidInput,
+    NameInUse,
+    NetworkNotFound,
+    NotFound,
+    ParseError,
+)
+from dockernet_nb.housekeeping import cleanup
+from dockernet_nb.lesson import start_lesson
+from dockernet_nb.networks import create_net, networks, remove_net
+from dockernet_nb.probes import inspect_interfaces, inspect_routes, ping
+from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
+from dockernet_nb.tcp import tcp_request
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "start_lesson",
+    "create_net",
+    "remove_net",
+    "networks",
+    "run",
+    "exec",
+    "connect",
+    "disconnect",
+    "logs",
+    "stop",
+    "rm",
+    "containers",
+    "inspect_interfaces",
+    "inspect_routes",
+    "ping",
+    "tcp_request",
+    "cleanup",
+    "CommandResult",
+    "ContainerHandle",
+    "NetworkHandle",
+    "DockernetError",
+    "EngineUnavailable",
+    "EngineError",
+    "ImageMissing",
+    "NotFound",
+    "NetworkNotFound",
+    "ContainerNotFound",
+    "NameInUse",
+    "CommandTimeout",
+    "ParseError",
+    "InvalidInput",
+    "ConnectionRefused",
+]
