@@ -11,7 +11,7 @@ record, a handle. Example::
 
 from __future__ import annotations
 
-from dockernet_nb.containers import connect, containers, disconnect, exec, logs, rm, run, stop
+from dockernet_nb.container_verbs import connect, containers, disconnect, exec, logs, rm, run, stop
 from dockernet_nb.errors import (
     CommandTimeout,
     ConnectionRefused,
@@ -28,14 +28,17 @@ from dockernet_nb.errors import (
 )
 from dockernet_nb.housekeeping import cleanup
 from dockernet_nb.lesson import start_lesson
-from dockernet_nb.networks import create_net, networks, remove_net
+from dockernet_nb.network_verbs import create_net, networks, remove_net
+from dockernet_nb.plots import plot_interfaces, plot_rtt
 from dockernet_nb.probes import inspect_interfaces, inspect_routes, ping
+from dockernet_nb.setup import setup
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
 from dockernet_nb.tcp import tcp_request
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "setup",
     "start_lesson",
     "create_net",
     "remove_net",
@@ -53,6 +56,8 @@ __all__ = [
     "ping",
     "tcp_request",
     "cleanup",
+    "plot_rtt",
+    "plot_interfaces",
     "CommandResult",
     "ContainerHandle",
     "NetworkHandle",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dockernet_nb import containers
+from dockernet_nb import container_verbs
 from dockernet_nb.errors import InvalidInput
 from dockernet_nb.parsers import ifconfig, ip_addr, ip_route, ping as ping_parser, route
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
@@ -26,8 +26,8 @@ def _run_tool(container: Target, image: str | None, net, command: list[str], tim
     if container is None:
         if image is None:
             raise InvalidInput("Name a running container, or pass image= (and net=) for a one-off container.")
-        return containers.run(image, command, net=net, timeout=timeout)
-    return containers.exec(container, command, timeout=timeout)
+        return container_verbs.run(image, command, net=net, timeout=timeout)
+    return container_verbs.exec(container, command, timeout=timeout)
 
 
 def _probe(container, image, net, attempts, timeout) -> pd.DataFrame:
@@ -103,5 +103,7 @@ def ping(
     frame.attrs["raw"] = result.output
     frame.attrs["command"] = result.command
     frame.attrs["exit_code"] = result.exit_code
-    frame.attrs.setdefault("summary", {})["source"] = str(source) if source is not None else f"one-off {image}"
+    summary = frame.attrs.setdefault("summary", {})
+    summary["destination"] = summary.get("destination") or target
+    summary["source"] = str(source) if source is not None else f"one-off {image}"
     return frame

@@ -21,8 +21,13 @@ NETWORK_COLUMNS = ["name", "network_id", "driver", "scope", "subnet", "gateway",
 
 def _ipam(network_attrs: dict) -> tuple[str | None, str | None]:
     for config in (network_attrs.get("IPAM") or {}).get("Config") or []:
-        if ":" not in config.get("Subnet", ":"):  # the IPv4 entry
-            return config.get("Subnet"), config.get("Gateway")
+        subnet = config.get("Subnet", ":")
+        if ":" not in subnet:  # the IPv4 entry
+            gateway = config.get("Gateway")
+            if not gateway and network_attrs.get("Driver") == "bridge" and not network_attrs.get("Internal"):
+                # Docker leaves Gateway out when it chose it: its default IPAM takes the first host.
+                gateway = str(next(ipaddress.ip_network(subnet, strict=False).hosts()))
+            return subnet, gateway
     return None, None
 
 

@@ -21,7 +21,7 @@ from dockernet_nb.errors import (
     InvalidInput,
     NameInUse,
 )
-from dockernet_nb.networks import network_docker_name
+from dockernet_nb.network_verbs import network_docker_name
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
 
 __all__ = [
@@ -320,7 +320,7 @@ def connect(
     ip: str | None = None,
 ) -> ContainerHandle:
     """Attach a running container to another network (``docker network connect``)."""
-    from dockernet_nb.networks import find_network
+    from dockernet_nb.network_verbs import find_network
 
     target = find_container(container)
     network = find_network(net)
@@ -339,7 +339,7 @@ def connect(
 
 def disconnect(container: ContainerRef, net: str | NetworkHandle) -> ContainerHandle:
     """Detach a running container from a network (``docker network disconnect``)."""
-    from dockernet_nb.networks import find_network
+    from dockernet_nb.network_verbs import find_network
 
     target = find_container(container)
     network = find_network(net)
