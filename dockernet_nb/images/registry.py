@@ -53,13 +53,13 @@ def pull(todo: Sequence[CourseImage], report: Report) -> None:
             api.remove_image(ref)  # keep only the course tag: the registry's name was a means to an end
 
 
-def publish(registry: str, report: Report) -> None:
-    """Push every course image to ``registry``, for a classroom mirror."""
+def publish(registry: str, report: Report, images: Sequence[CourseImage] = CATALOG) -> None:
+    """Push the course images (all by default) to ``registry``, for a classroom mirror."""
     api = client().api
-    for done, image in enumerate(CATALOG):
+    for done, image in enumerate(images):
         ref = remote_ref(image, registry)
         repository, tag = ref.rsplit(":", 1)
-        report(f"Pushing {ref} ...", done / len(CATALOG))
+        report(f"Pushing {ref} ...", done / len(images))
         with engine_errors(f"pushing {ref}"):
             client().images.get(image.tag).tag(repository, tag)
             for event in api.push(repository, tag=tag, stream=True, decode=True):
