@@ -11,6 +11,7 @@ record, a handle. Example::
 
 from __future__ import annotations
 
+from dockernet_nb.console import lab_console
 from dockernet_nb.container_verbs import connect, containers, disconnect, exec, logs, rm, run, stop
 from dockernet_nb.errors import (
     CommandTimeout,
@@ -34,6 +35,7 @@ from dockernet_nb.probes import inspect_interfaces, inspect_routes, ping
 from dockernet_nb.setup import setup
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
 from dockernet_nb.tcp import tcp_request
+from dockernet_nb.topology import topology
 
 __version__ = "0.1.0"
 
@@ -58,6 +60,8 @@ __all__ = [
     "cleanup",
     "plot_rtt",
     "plot_interfaces",
+    "topology",
+    "lab_console",
     "CommandResult",
     "ContainerHandle",
     "NetworkHandle",

@@ -18,6 +18,7 @@ from dockernet_nb.engine import client, engine_errors
 from dockernet_nb.errors import (
     CommandTimeout,
     ContainerNotFound,
+    EngineError,
     InvalidInput,
     NameInUse,
 )
@@ -40,6 +41,7 @@ __all__ = [
 Command = str | Sequence[str] | None
 ContainerRef = str | ContainerHandle
 
+LOCAL_RESOLVER = "127.0.0.1"
 CONTAINER_COLUMNS = ["name", "image", "status", "networks", "addresses", "ports", "docker_name", "id"]
 _PORT = re.compile(r"^(?:(?P<host_ip>\[[0-9a-fA-F:]+\]|\d{1,3}(?:\.\d{1,3}){3}):)?(?:(?P<host_port>\d+):)?(?P<port>\d+)(?:/(?P<proto>tcp|udp|sctp))?$")
 
@@ -210,6 +212,9 @@ def run(
         "cap_add": list(cap_add) if cap_add else None,
         "sysctls": dict(sysctls) if sysctls else None,
         "environment": dict(env) if env else None,
+        # Names the embedded DNS does not know are forwarded to the container's resolver; pointing that
+        # at the container's own loopback keeps every lookup on this machine (the network rule).
+        "dns": [LOCAL_RESOLVER],
     }
     if network:
         kwargs["network"] = network
@@ -223,6 +228,14 @@ def run(
     try:
         with engine_errors(f"starting {_display(argv, image)}"):
             container.start()
+    except EngineError as e:
+        container.remove(force=True)
+        if "executable file not found" in str(e) and argv:
+            raise InvalidInput(
+                f"There is no program {argv[0]!r} in the image {image!r}. Check the spelling, or use an image "
+                "that has it (the course images: busybox, debian, redis, uptime)."
+            ) from None
+        raise
     except Exception:
         container.remove(force=True)
         raise
@@ -330,10 +343,16 @@ def connect(
         except ValueError:
             raise InvalidInput(f"ip {ip!r} is not an IPv4 address; write it like '172.30.5.10'.") from None
     short = labels.short_name(target.name, target.labels)
-    with engine_errors(f"connecting {short} to {net}"):
-        if network.name in {n for n in (target.attrs.get("NetworkSettings") or {}).get("Networks", {})}:
-            return handle(target)  # already there: re-running the cell is harmless
-        network.connect(target, aliases=list(aliases) if aliases else [short], ipv4_address=ip)
+    if network.name in ((target.attrs.get("NetworkSettings") or {}).get("Networks") or {}):
+        return handle(target)  # already there: re-running the cell is harmless
+    try:
+        with engine_errors(f"connecting {short} to {net}"):
+            network.connect(target, aliases=list(aliases) if aliases else [short], ipv4_address=ip)
+    except EngineError as e:
+        if "does not belong to any of this network's subnets" in str(e) or "user specified IP address" in str(e):
+            subnets = [c.get("Subnet") for c in (network.attrs.get("IPAM") or {}).get("Config") or []]
+            raise InvalidInput(f"{ip} is not inside {net}'s subnet {', '.join(subnets)}; pick an address in it.") from None
+        raise
     return handle(target)
 
 

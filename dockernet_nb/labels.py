@@ -73,8 +73,19 @@ def short_name(docker_name_: str, labels: dict[str, str] | None = None) -> str:
     return docker_name_
 
 
+def _process_start(pid: int) -> str | None:
+    """The kernel's start time of a process (Linux), or None when it is gone or a zombie."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else fields[19]
+
+
 def owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """host:pid:start of this process; the start time tells a reused pid from the original one."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid) or ''}"
 
 
 def labels_for(name: str) -> dict[str, str]:
@@ -92,9 +103,12 @@ def owner_alive(labels: dict[str, str]) -> bool:
     Only decidable for objects made on this host; anything else counts as alive, so it is never
     removed as stale by mistake.
     """
-    host, _, pid = labels.get(OWNER, "").rpartition(":")
+    host, pid, start = (labels.get(OWNER, "").split(":") + ["", "", ""])[:3]
     if host != socket.gethostname() or not pid.isdigit():
         return True
+    if os.path.isdir("/proc/self"):
+        now = _process_start(int(pid))
+        return now is not None and (not start or now == start)
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from dockernet_nb import labels
 from dockernet_nb.engine import client, engine_errors
-from dockernet_nb.errors import EngineError, InvalidInput, NameInUse, NetworkNotFound
+from dockernet_nb.errors import EngineError, InvalidInput, NameInUse, NetworkNotFound, NotFound
 from dockernet_nb.records import NetworkHandle
 
 __all__ = ["create_net", "remove_net", "networks", "find_network", "network_docker_name"]
@@ -183,6 +183,8 @@ def _create(name, docker_name, driver, subnet, gateway, internal) -> NetworkHand
                     labels=labels.labels_for(name),
                     check_duplicate=True,
                 )
+        except NotFound:
+            raise InvalidInput(f"Docker has no network driver {driver!r}; use 'bridge', 'macvlan' or 'ipvlan'.") from None
         except EngineError as e:
             last_error = e
             text = str(e).lower()

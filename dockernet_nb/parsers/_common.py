@@ -1,0 +1,108 @@
+"""Helpers shared by the parsers: schemas, the one typing step, and ParseError messages.
+
+Every parser first collects plain strings (``dict[str, str | None]`` per row, like
+kellyjonbrazil/jc) and hands them to :func:`typed_frame`, the only place where text becomes
+numbers and booleans. That keeps the per-command code about *reading* text and guarantees a
+fixed schema: the same columns with the same dtypes whatever the input, even zero rows.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from dockernet_nb.errors import ParseError
+
+__all__ = [
+    "Row",
+    "Schema",
+    "INTERFACE_SCHEMA",
+    "ROUTE_SCHEMA",
+    "typed_frame",
+    "parse_error",
+    "first_line",
+    "netmask_to_prefixlen",
+    "prefixlen_to_netmask",
+]
+
+Row = dict[str, str | None]
+Schema = Mapping[str, str]
+
+# Shared by ifconfig and ip_addr so a notebook can compare or concatenate the two.
+INTERFACE_SCHEMA: Schema = {
+    "name": "string",
+    "mac": "string",
+    "ipv4": "string",
+    "prefixlen": "Int64",
+    "broadcast": "string",
+    "mtu": "Int64",
+    "up": "boolean",
+    "ipv6": "string",
+    "rx_packets": "Int64",
+    "rx_bytes": "Int64",
+    "tx_packets": "Int64",
+    "tx_bytes": "Int64",
+}
+
+# Shared by route (route -n) and ip_route: ip route is mapped onto route -n's columns.
+ROUTE_SCHEMA: Schema = {
+    "destination": "string",
+    "gateway": "string",
+    "genmask": "string",
+    "flags": "string",
+    "metric": "Int64",
+    "iface": "string",
+}
+
+_MAX_QUOTE = 60
+
+
+def _convert(value: str | None, dtype: str) -> object:
+    if value is None:
+        return None
+    if dtype == "Int64":
+        return int(value)
+    if dtype == "float64":
+        return float(value)
+    if dtype == "boolean":
+        return {"true": True, "false": False}[value]
+    return value
+
+
+def typed_frame(rows: Sequence[Row], schema: Schema) -> pd.DataFrame:
+    """Turn string rows into a frame with exactly ``schema``'s columns and dtypes.
+
+    Missing keys and ``None`` become ``<NA>`` (``NaN`` for float64). Booleans are spelled
+    ``"true"``/``"false"`` in the string rows.
+    """
+    columns = {
+        col: pd.Series([_convert(row.get(col), dtype) for row in rows], dtype=dtype)
+        for col, dtype in schema.items()
+    }
+    return pd.DataFrame(columns, columns=list(schema))
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line: what a ParseError quotes when no dialect matched at all."""
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return text
+
+
+def parse_error(command: str, line: str, why: str = "output matches no known dialect") -> ParseError:
+    """A ParseError naming the command and quoting the offending line, cut to a readable length."""
+    shown = line if len(line) <= _MAX_QUOTE else line[: _MAX_QUOTE - 3] + "..."
+    return ParseError(f"{command}: {why}; first offending line: {shown!r}")
+
+
+def netmask_to_prefixlen(netmask: str) -> str:
+    """``"255.255.0.0"`` -> ``"16"`` (kept as a string: typing happens in typed_frame)."""
+    return str(ipaddress.IPv4Network(f"0.0.0.0/{netmask}").prefixlen)
+
+
+def prefixlen_to_netmask(prefixlen: int) -> str:
+    """``16`` -> ``"255.255.0.0"``."""
+    return str(ipaddress.IPv4Network(f"0.0.0.0/{prefixlen}").netmask)
