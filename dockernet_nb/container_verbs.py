@@ -183,6 +183,7 @@ def run(
     cap_add: Sequence[str] | None = None,
     sysctls: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
+    pid: str | None = None,
     timeout: float = 30,
 ) -> CommandResult | ContainerHandle:
     """Run a container, like ``docker run``.
@@ -212,6 +213,7 @@ def run(
         "cap_add": list(cap_add) if cap_add else None,
         "sysctls": dict(sysctls) if sysctls else None,
         "environment": dict(env) if env else None,
+        "pid_mode": pid,
         # Names the embedded DNS does not know are forwarded to the container's resolver; pointing that
         # at the container's own loopback keeps every lookup on this machine (the network rule).
         "dns": [LOCAL_RESOLVER],

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -31,7 +32,8 @@ Report = Callable[[str, "float | None"], None]
 
 IMAGE_LABEL = "dockernet-nb.image"
 
-# Everything the lessons run, installed once into one Debian tree; the images differ in what they run.
+# Everything the core lessons run, installed once into one Debian tree; the images built FROM it
+# differ only in what they run.
 DEBIAN_PACKAGES = (
     "iputils-ping",
     "iproute2",
@@ -45,6 +47,15 @@ DEBIAN_PACKAGES = (
     "redis-server",
     "redis-tools",
     "busybox-static",
+)
+
+# The routing lesson's tree: FRRouting and the tools to watch it work.
+FRR_PACKAGES = ("frr", "iputils-ping", "iproute2", "net-tools", "procps", "iptables", "tcpdump")
+
+# Start FRR's daemons (zebra, ospfd, staticd) with the config in /etc/frr, then keep the container up.
+FRR_START = (
+    "sed -i 's/^ospfd=no/ospfd=yes/' /etc/frr/daemons && /usr/lib/frr/frrinit.sh start >&2 && "
+    "exec tail -f /dev/null"
 )
 
 # Answers every TCP connection with `uptime` and logs who connected (socat survives any number of
@@ -64,8 +75,9 @@ class CourseImage:
     tag: str  # the course tag on the engine
     purpose: str
     base: str | None = None  # short name of the image it is built FROM (None: a root image)
-    cmd: tuple[str, ...] | None = None  # default command, for images derived from debian
+    cmd: tuple[str, ...] | None = None  # default command
     hub_dockerfile: str = ""  # how to make it from Docker Hub's official images
+    packages: tuple[str, ...] = ()  # a root image built offline: the Debian packages of its tree
 
 
 CATALOG: tuple[CourseImage, ...] = (
@@ -79,6 +91,8 @@ CATALOG: tuple[CourseImage, ...] = (
         name="debian",
         tag="dockernet-nb/debian:1",
         purpose="Debian 12 with iputils-ping, iproute2, net-tools, iptables, tcpdump, socat, curl",
+        packages=DEBIAN_PACKAGES,
+        cmd=("bash",),
         hub_dockerfile=(
             "FROM debian:bookworm-slim\n"
             "RUN apt-get update && apt-get install -y --no-install-recommends "
@@ -99,6 +113,20 @@ CATALOG: tuple[CourseImage, ...] = (
         purpose="TCP server on port 8000 that answers each connection with `uptime` and logs the client",
         base="debian",
         cmd=("sh", "-c", UPTIME_SERVER),
+    ),
+    CourseImage(
+        name="frr",
+        tag="dockernet-nb/frr:1",
+        purpose="FRRouting 8 (zebra, ospfd, vtysh) on Debian 12, for the routing lesson",
+        packages=FRR_PACKAGES,
+        cmd=("sh", "-c", FRR_START),
+        hub_dockerfile=(
+            "FROM debian:bookworm-slim\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends "
+            + " ".join(FRR_PACKAGES)
+            + " && rm -rf /var/lib/apt/lists/*\n"
+            + "CMD " + json.dumps(["sh", "-c", FRR_START]) + "\n"
+        ),
     ),
 )
 
@@ -217,8 +245,6 @@ def build_from_dockerfile(tag: str, dockerfile: str, labels: dict[str, str]) -> 
 
 
 def derived_dockerfile(image: CourseImage) -> str:
-    import json
-
     base = _BY_NAME[image.base].tag if image.base else ""
     return f"FROM {base}\nCMD {json.dumps(list(image.cmd or ()))}\n"
 

@@ -1,28 +1,32 @@
 """Offline builds from Debian packages: no registry needed, only a Debian mirror through apt.
 
-busybox: Debian's busybox-static binary in ``FROM scratch``. debian: ``debootstrap --variant=minbase``
-with every package the lessons use, imported with ``docker import``. The other images are
-``FROM`` that one with a different default command.
+Root images with a package list (debian, frr) are ``debootstrap --variant=minbase`` trees imported
+with ``docker import``; their trees are made in parallel. busybox is Debian's busybox-static binary,
+taken from the debian tree, in ``FROM scratch``. The other images are ``FROM`` a root image with a
+different default command.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dockernet_nb.engine import client, engine_errors
 from dockernet_nb.errors import DockernetError
 from dockernet_nb.images import (
-    DEBIAN_PACKAGES,
     IMAGE_LABEL,
     CourseImage,
     Report,
     build_from_dockerfile,
+    by_name,
     derived_dockerfile,
 )
 
@@ -70,16 +74,15 @@ def _ensure_debootstrap(report: Report) -> None:
     subprocess.run(["apt-get", "install", "-y", "-q", "debootstrap"], check=True, stdout=subprocess.DEVNULL)
 
 
-def _debootstrap(root: Path, report: Report) -> None:
+def _debootstrap(image: CourseImage, root: Path, report: Report) -> None:
     command = [
         "debootstrap",
         "--variant=minbase",
-        "--include=" + ",".join(DEBIAN_PACKAGES),
+        "--include=" + ",".join(image.packages),
         SUITE,
         str(root),
         MIRROR,
     ]
-    report(f"debootstrap {SUITE} with {len(DEBIAN_PACKAGES)} packages (about a minute) ...", 0.01)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     tail: list[str] = []
     shown = 0.0
@@ -91,13 +94,34 @@ def _debootstrap(root: Path, report: Report) -> None:
             fraction = min(shown + _PER_DOWNLOAD, _DOWNLOADS_END)
         if fraction is not None and fraction > shown:
             shown = fraction
-            report(line.strip(), fraction)
+            report(f"{image.name}: {line.strip()}", fraction)
     if process.wait() != 0:
-        raise DockernetError("debootstrap failed; its last lines were:\n" + "\n".join(tail))
+        raise DockernetError(f"debootstrap of the {image.name} tree failed; its last lines were:\n" + "\n".join(tail))
 
 
-def _import_debian(image: CourseImage, root: Path, report: Report) -> None:
-    report(f"Importing the Debian tree as {image.tag} ...", 0.92)
+def _trees_in_parallel(images: list[CourseImage], workdir: Path, report: Report) -> dict[str, Path]:
+    """Run one debootstrap per image at once; the bar shows the slowest tree's progress."""
+    fractions = {image.name: 0.0 for image in images}
+    lock = threading.Lock()
+
+    def tree_report(message: str, fraction: float | None) -> None:
+        with lock:
+            name = message.split(":", 1)[0]
+            if fraction is not None:
+                fractions[name] = fraction
+            report(message, min(fractions.values()))
+
+    names = ", ".join(f"{i.name} ({len(i.packages)} packages)" for i in images)
+    report(f"debootstrap {SUITE} trees for {names}: about a minute ...", 0.01)
+    roots = {image.name: workdir / image.name for image in images}
+    with ThreadPoolExecutor(max_workers=len(images)) as pool:
+        for future in [pool.submit(_debootstrap, image, roots[image.name], tree_report) for image in images]:
+            future.result()
+    return roots
+
+
+def _import_tree(image: CourseImage, root: Path, report: Report) -> None:
+    report(f"Importing the {image.name} tree as {image.tag} ...", 0.92)
     with tempfile.NamedTemporaryFile(suffix=".tar") as tar:
         subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-cf", tar.name, "."], check=True)
         repository, tag = image.tag.rsplit(":", 1)
@@ -106,7 +130,7 @@ def _import_debian(image: CourseImage, root: Path, report: Report) -> None:
                 src=tar.name,
                 repository=repository,
                 tag=tag,
-                changes=[f'LABEL {IMAGE_LABEL}="{image.name}"', 'CMD ["bash"]'],
+                changes=[f'LABEL {IMAGE_LABEL}="{image.name}"', f"CMD {json.dumps(list(image.cmd or ('bash',)))}"],
             )
 
 
@@ -126,19 +150,21 @@ def _build_busybox(image: CourseImage, root: Path, report: Report) -> None:
 
 
 def build(todo: Sequence[CourseImage], report: Report) -> None:
-    """Build the ``todo`` images offline (bases first)."""
+    """Build the ``todo`` images offline (root images first, their trees in parallel)."""
     roots = [image for image in todo if image.base is None]
     derived = [image for image in todo if image.base is not None]
     if roots:
         _ensure_debootstrap(report)
+        trees = [image for image in roots if image.packages]
+        if any(image.name == "busybox" for image in roots) and not any(i.name == "debian" for i in trees):
+            trees.append(by_name("debian"))  # busybox-static comes from the debian tree
         with tempfile.TemporaryDirectory(prefix="dockernet-nb-rootfs-") as tmp:
-            root = Path(tmp) / "root"
-            _debootstrap(root, report)
+            paths = _trees_in_parallel(trees, Path(tmp), report)
             for image in roots:
-                if image.name == "debian":
-                    _import_debian(image, root, report)
-                elif image.name == "busybox":
-                    _build_busybox(image, root, report)
+                if image.name == "busybox":
+                    _build_busybox(image, paths["debian"], report)
+                else:
+                    _import_tree(image, paths[image.name], report)
     for image in derived:
         report(f"Building {image.tag} FROM {image.base} ...", 0.96)
         build_from_dockerfile(image.tag, derived_dockerfile(image), {IMAGE_LABEL: image.name})
