@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import shlex
+import socket
 import threading
 from collections.abc import Mapping, Sequence
 
@@ -14,7 +15,8 @@ import pandas as pd
 import requests.exceptions
 
 from dockernet_nb import images, labels
-from dockernet_nb.engine import client, engine_errors
+from dockernet_nb.replay import recordable
+from dockernet_nb.engine import client, engine_errors, engine_host
 from dockernet_nb.errors import (
     CommandTimeout,
     ContainerNotFound,
@@ -63,14 +65,34 @@ def _display(argv: list[str] | None, image: str = "") -> str:
     return shlex.join(argv) if argv else f"({image} default command)"
 
 
-def parse_ports(ports: str | Sequence[str] | Mapping | None) -> dict[str, tuple[str, int] | list]:
-    """Turn "8000:8000", ["8080:80/udp"] or {8000: 8000} into the SDK's ports dict, bound to 127.0.0.1.
+def default_publish_ip() -> str:
+    """Where published ports bind unless a lesson names an address: the engine host's loopback.
 
-    A published port is reachable from the host only, unless the caller names a host address
-    ("0.0.0.0:8000:8000"): the course never opens a port to the whole network behind your back.
+    For a remote engine (DOCKER_HOST=tcp://host or ssh://host) loopback would be out of reach, so the
+    port binds to the address the course reaches that engine at; DOCKERNET_NB_PUBLISH_IP overrides both.
+    """
+    forced = os.environ.get("DOCKERNET_NB_PUBLISH_IP", "").strip()
+    if forced:
+        return forced
+    host = engine_host()
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return "127.0.0.1"
+    try:
+        return socket.gethostbyname(host)
+    except OSError:
+        return "127.0.0.1"
+
+
+def parse_ports(ports: str | Sequence[str] | Mapping | None) -> dict[str, tuple[str, int] | list]:
+    """Turn "8000:8000", ["8080:80/udp"] or {8000: 8000} into the SDK's ports dict.
+
+    A published port binds to the engine host's loopback (see :func:`default_publish_ip`) unless the
+    caller names a host address ("0.0.0.0:8000:8000"): the course never opens a port to the whole
+    network behind your back.
     """
     if ports is None:
         return {}
+    default_ip = default_publish_ip()
     if isinstance(ports, Mapping):
         result = {}
         for inner, outer in ports.items():
@@ -78,7 +100,7 @@ def parse_ports(ports: str | Sequence[str] | Mapping | None) -> dict[str, tuple[
             if isinstance(outer, tuple):
                 result[inner_key] = (str(outer[0]), _port_number(outer[1], ports))
             else:
-                result[inner_key] = ("127.0.0.1", _port_number(outer, ports))
+                result[inner_key] = (default_ip, _port_number(outer, ports))
             _port_number(inner_key.split("/")[0], ports)
         return result
     specs = [ports] if isinstance(ports, str) else list(ports)
@@ -91,7 +113,7 @@ def parse_ports(ports: str | Sequence[str] | Mapping | None) -> dict[str, tuple[
                 "optionally 'HOST_IP:HOST_PORT:CONTAINER_PORT', or a dict {8000: 8000}."
             )
         inner = f"{_port_number(match['port'], spec)}/{match['proto'] or 'tcp'}"
-        host_ip = (match["host_ip"] or "127.0.0.1").strip("[]")
+        host_ip = (match["host_ip"] or default_ip).strip("[]")
         host_port = _port_number(match["host_port"] or match["port"], spec)
         result[inner] = (host_ip, host_port)
     return result
@@ -172,6 +194,7 @@ def _remove_if_course(docker_name: str) -> None:
             container.remove(force=True)
 
 
+@recordable
 def run(
     image: str,
     command: Command = None,
@@ -268,6 +291,7 @@ def _wait_and_collect(container, argv, image, timeout) -> CommandResult:
             container.remove(force=True)
 
 
+@recordable
 def exec(container: ContainerRef, command: Command, *, timeout: float = 30) -> CommandResult:  # noqa: A001
     """Run a command in a running container, like ``docker exec``.
 
@@ -327,6 +351,7 @@ def _kill_exec(api, exec_id: str) -> None:
         pass
 
 
+@recordable
 def connect(
     container: ContainerRef,
     net: str | NetworkHandle,
@@ -358,6 +383,7 @@ def connect(
     return handle(target)
 
 
+@recordable
 def disconnect(container: ContainerRef, net: str | NetworkHandle) -> ContainerHandle:
     """Detach a running container from a network (``docker network disconnect``)."""
     from dockernet_nb.network_verbs import find_network
@@ -372,6 +398,7 @@ def disconnect(container: ContainerRef, net: str | NetworkHandle) -> ContainerHa
     return handle(target)
 
 
+@recordable
 def logs(container: ContainerRef, *, tail: int | None = None) -> CommandResult:
     """What a container has printed so far (``docker logs``), stdout and stderr apart."""
     target = find_container(container)
@@ -383,6 +410,7 @@ def logs(container: ContainerRef, *, tail: int | None = None) -> CommandResult:
     return CommandResult(command=f"docker logs {short}", exit_code=0, stdout=stdout, stderr=stderr)
 
 
+@recordable
 def stop(container: ContainerRef, *, timeout: int = 3) -> ContainerHandle:
     """Stop a course container (``docker stop``); it can be inspected or removed afterwards."""
     target = find_container(container)
@@ -392,6 +420,7 @@ def stop(container: ContainerRef, *, timeout: int = 3) -> ContainerHandle:
     return handle(target)
 
 
+@recordable
 def rm(container: ContainerRef) -> str:
     """Remove a course container, running or not (``docker rm -f``). Returns its name."""
     target = find_container(container)
@@ -402,6 +431,7 @@ def rm(container: ContainerRef) -> str:
     return short
 
 
+@recordable
 def containers(*, all: bool = False) -> pd.DataFrame:  # noqa: A002 - mirrors `docker ps --all`
     """Containers like ``docker ps -a``: this session's by default, every one with ``all=True``."""
     filters = {} if all else {"label": f"{labels.SESSION}={labels.session_id()}"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dockernet_nb import labels
+from dockernet_nb.replay import recordable
 from dockernet_nb.engine import client, engine_errors
 
 __all__ = ["cleanup", "course_objects", "remove_objects"]
@@ -67,6 +68,7 @@ def remove_objects(objects: pd.DataFrame) -> None:
                     raise
 
 
+@recordable
 def cleanup(*, everything: bool = False, dry_run: bool = False) -> pd.DataFrame:
     """Remove this session's containers and networks, and those left by kernels that died.
 

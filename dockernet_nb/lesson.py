@@ -6,7 +6,7 @@ import dataclasses
 import html
 import os
 
-from dockernet_nb import labels
+from dockernet_nb import labels, replay
 from dockernet_nb.engine import engine_version
 from dockernet_nb.housekeeping import course_objects, remove_objects
 
@@ -41,7 +41,7 @@ class LessonStatus:
 
 
 def start_lesson(name: str) -> LessonStatus:
-    """Begin a lesson: check the engine, name this kernel's objects after the lesson, sweep stale ones.
+    """Begin a lesson: choose live or replay, name this kernel's objects after the lesson, sweep stale ones.
 
     Example::
 
@@ -49,13 +49,24 @@ def start_lesson(name: str) -> LessonStatus:
         Lesson 'bridge': live mode, Docker engine 20.10.24+dfsg1 at the local socket.
     """
     labels.set_lesson(name)
+    replay.begin_lesson(name)
+    if replay.mode() == "replay":
+        book = replay.current_book()
+        return LessonStatus(
+            lesson=name,
+            session=labels.session_id(),
+            mode="replay",
+            engine=str(book.data.get("engine_version")),
+            where=f"a live run recorded on {book.data.get('recorded_at')} (no engine is used)",
+            swept=0,
+        )
     version = engine_version()
     stale = course_objects("stale")
     remove_objects(stale)
     return LessonStatus(
         lesson=name,
         session=labels.session_id(),
-        mode="live",
+        mode="live" + (", recording" if replay.recording() else ""),
         engine=version,
         where=os.environ.get("DOCKER_HOST") or "the local socket",
         swept=len(stale),

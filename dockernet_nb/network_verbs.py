@@ -7,6 +7,7 @@ import ipaddress
 import pandas as pd
 
 from dockernet_nb import labels
+from dockernet_nb.replay import recordable
 from dockernet_nb.engine import client, engine_errors
 from dockernet_nb.errors import EngineError, InvalidInput, NameInUse, NetworkNotFound, NotFound
 from dockernet_nb.records import NetworkHandle
@@ -116,6 +117,7 @@ def _free_subnets():
             yield candidate
 
 
+@recordable
 def create_net(
     name: str,
     *,
@@ -204,6 +206,7 @@ def _create(name, docker_name, driver, subnet, gateway, internal) -> NetworkHand
     raise InvalidInput(f"Could not find a free subnet for {name!r}: {last_error}")
 
 
+@recordable
 def remove_net(name: str | NetworkHandle) -> None:
     """Remove a network the course made. A network the course did not make is never removed."""
     network = find_network(name)
@@ -219,6 +222,7 @@ def remove_net(name: str | NetworkHandle) -> None:
         network.remove()
 
 
+@recordable
 def networks(*, all: bool = False) -> pd.DataFrame:  # noqa: A002 - mirrors `docker ps --all`
     """Networks like ``docker network ls``, plus subnet and gateway.
 

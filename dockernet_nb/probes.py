@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dockernet_nb import container_verbs
+from dockernet_nb.replay import recordable
 from dockernet_nb.errors import InvalidInput
 from dockernet_nb.parsers import ifconfig, ip_addr, ip_route, ping as ping_parser, route
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
@@ -46,6 +47,7 @@ def _probe(container, image, net, attempts, timeout) -> pd.DataFrame:
     raise InvalidInput(f"This container has none of {tools}; use a course image such as 'busybox' or 'debian'.")
 
 
+@recordable
 def inspect_interfaces(
     container: Target = None, *, image: str | None = None, net: str | NetworkHandle | None = None, timeout: float = 30
 ) -> pd.DataFrame:
@@ -61,6 +63,7 @@ def inspect_interfaces(
     return _probe(container, image, net, attempts, timeout)
 
 
+@recordable
 def inspect_routes(
     container: Target = None, *, image: str | None = None, net: str | NetworkHandle | None = None, timeout: float = 30
 ) -> pd.DataFrame:
@@ -69,6 +72,7 @@ def inspect_routes(
     return _probe(container, image, net, attempts, timeout)
 
 
+@recordable
 def ping(
     source: Target,
     destination: str | ContainerHandle,

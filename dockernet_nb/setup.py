@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dockernet_nb import images
+from dockernet_nb.replay import recordable
 from dockernet_nb.engine import answers, engine_host, engine_version, how_to_get_an_engine
 from dockernet_nb.errors import EngineUnavailable
 from dockernet_nb.widgets import progress_reporter
@@ -12,6 +13,7 @@ from dockernet_nb.widgets import progress_reporter
 __all__ = ["setup"]
 
 
+@recordable
 def setup() -> pd.DataFrame:
     """Check that an engine answers and every course image exists (building what is missing).
 

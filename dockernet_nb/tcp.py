@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import socket
 
+from dockernet_nb.replay import recordable
 from dockernet_nb.engine import engine_host
 from dockernet_nb.errors import ConnectionRefused, InvalidInput
 
 __all__ = ["tcp_request"]
 
 
+@recordable
 def tcp_request(port: int, *, host: str | None = None, data: bytes = b"", timeout: float = 3) -> str:
     """Connect to ``port`` on the engine's host, send ``data``, and return what the server sent.
 
