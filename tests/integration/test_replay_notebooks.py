@@ -1,0 +1,94 @@
+"""Replay mode, end to end: the notebooks run with no engine at all, as on Binder.
+
+1. A fresh virtual environment installed from binder/'s own files runs every notebook under nbval
+   with DOCKER_HOST pointing at a socket that does not exist: the recorded answers must reproduce the
+   committed outputs.
+2. The recordings are made again from a live run, into a scratch folder, and the committed notebooks
+   must still match when replayed from them: the recordings shipped are not stale.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted(str(p) for p in (REPO / "notebooks").glob("*.ipynb"))
+SANITIZE = str(REPO / "tests" / "nbval_sanitize.cfg")
+
+
+def _lessons() -> set[str]:
+    """The lesson names the notebooks start, read from their start_lesson("...") calls."""
+    found = set()
+    for notebook in NOTEBOOKS:
+        found.update(re.findall(r'start_lesson\((?:\\)?"([\w.-]+)(?:\\)?"\)', Path(notebook).read_text()))
+    return found
+
+
+def _no_engine_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKERNET_NB_", "PYTEST_"))}
+    env["DOCKER_HOST"] = "unix:///nonexistent/dockernet-nb-no-engine.sock"
+    env.update(extra)
+    return env
+
+
+def _nbval(python: str, notebooks: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [python, "-m", "pytest", "--nbval", *notebooks, "--nbval-sanitize-with", SANITIZE, "-p", "no:cacheprovider",
+         "-q", "-o", "addopts=", "--rootdir", str(cwd)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+@pytest.fixture(scope="module")
+def binder_python(tmp_path_factory) -> str:
+    """A virtual environment made the way repo2docker makes Binder's: requirements.txt, then postBuild."""
+    venv = tmp_path_factory.mktemp("binder") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", str(REPO / "binder" / "requirements.txt")], check=True, timeout=1200)
+    # postBuild installs the package from the repository root; a copy keeps build files out of the repo.
+    source = tmp_path_factory.mktemp("source")
+    shutil.copytree(REPO, source / "repo", ignore=shutil.ignore_patterns(".venv", ".git", "*.egg-info", "build", "test-artifacts"))
+    subprocess.run(["bash", str(REPO / "binder" / "postBuild")], cwd=source / "repo", check=True, timeout=600,
+                   env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
+    return python
+
+
+def test_every_notebook_replays_without_an_engine_in_the_binder_environment(binder_python, tmp_path):
+    # The copy of the notebooks runs where the repository's package cannot shadow the installed one.
+    copies = []
+    for notebook in NOTEBOOKS:
+        copies.append(str(shutil.copy(notebook, tmp_path)))
+    run = _nbval(binder_python, copies, _no_engine_env(), tmp_path)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert f"{len(copies)} passed" in run.stdout or "passed" in run.stdout
+
+
+def test_a_fresh_live_recording_still_replays_to_the_committed_outputs(tmp_path):
+    recordings = tmp_path / "recordings"
+    scratch = tmp_path / "notebooks"
+    scratch.mkdir()
+    copies = [str(shutil.copy(n, scratch)) for n in NOTEBOOKS]
+    record = subprocess.run(
+        [sys.executable, "-m", "dockernet_nb.cli", "record", "--no-save-notebooks", *copies],
+        env={**os.environ, "DOCKERNET_NB_RECORDINGS": str(recordings)},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert record.returncode == 0, record.stdout[-4000:] + record.stderr[-2000:]
+    assert {p.stem for p in recordings.glob("*.json")} == _lessons()
+    run = _nbval(sys.executable, copies, _no_engine_env(DOCKERNET_NB_RECORDINGS=str(recordings)), scratch)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
