@@ -170,7 +170,9 @@ class LabConsole:
         self._set_options(self.container_picker, containers)
         self._set_options(self.network_picker, networks)
         self._draw()
-        self._say(f"{len(containers)} container(s), {len(networks)} network(s) in this session.")
+        self._say(
+            f"Read the engine: {len(containers)} container(s) and {len(self.snapshot['networks'])} network(s) in the picture."
+        )
         return self.snapshot
 
     @staticmethod

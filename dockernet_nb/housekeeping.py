@@ -25,7 +25,11 @@ def course_objects(scope: str = "all") -> pd.DataFrame:
     filters = {"label": labels.COURSE}
     rows = []
     with engine_errors("listing the course's containers and networks"):
-        found = [("container", c.name, c.labels) for c in client().containers.list(all=True, filters=filters)]
+        # One list call (not one inspect per container): a container removed meanwhile cannot break it.
+        found = [
+            ("container", c["Names"][0].lstrip("/"), c.get("Labels") or {})
+            for c in client().api.containers(all=True, filters=filters)
+        ]
         found += [("network", n["Name"], n.get("Labels") or {}) for n in client().api.networks(filters=filters)]
     for kind, docker_name, object_labels in found:
         if not labels.is_course(object_labels):

@@ -20,12 +20,13 @@ COURSE_POOL = ipaddress.ip_network("172.24.0.0/13")
 NETWORK_COLUMNS = ["name", "network_id", "driver", "scope", "subnet", "gateway", "internal", "docker_name"]
 
 
-def _ipam(network_attrs: dict) -> tuple[str | None, str | None]:
+def ipam_of(network_attrs: dict) -> tuple[str | None, str | None]:
+    """(IPv4 subnet, gateway) of a network from its inspect data."""
     for config in (network_attrs.get("IPAM") or {}).get("Config") or []:
         subnet = config.get("Subnet", ":")
         if ":" not in subnet:  # the IPv4 entry
             gateway = config.get("Gateway")
-            if not gateway and network_attrs.get("Driver") == "bridge" and not network_attrs.get("Internal"):
+            if not gateway and network_attrs.get("Driver") == "bridge":
                 # Docker leaves Gateway out when it chose it: its default IPAM takes the first host.
                 gateway = str(next(ipaddress.ip_network(subnet, strict=False).hosts()))
             return subnet, gateway
@@ -63,7 +64,7 @@ def network_docker_name(net: str | NetworkHandle) -> str:
 
 def _handle(network) -> NetworkHandle:
     attrs = network.attrs
-    subnet, gateway = _ipam(attrs)
+    subnet, gateway = ipam_of(attrs)
     return NetworkHandle(
         name=labels.short_name(network.name, attrs.get("Labels")),
         docker_name=network.name,
@@ -235,7 +236,7 @@ def networks(*, all: bool = False) -> pd.DataFrame:  # noqa: A002 - mirrors `doc
         own = (attrs.get("Labels") or {}).get(labels.SESSION) == labels.session_id()
         if not (all or own or attrs["Name"] in labels.BUILTIN_NETWORKS):
             continue
-        subnet, gateway = _ipam(attrs)
+        subnet, gateway = ipam_of(attrs)
         rows.append(
             {
                 "name": labels.short_name(attrs["Name"], attrs.get("Labels")) if own else attrs["Name"],

@@ -10,7 +10,7 @@ import pandas as pd
 __all__ = ["plot_rtt", "plot_interfaces"]
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     if matplotlib.get_backend().lower() in ("", "agg") and not _in_notebook():
@@ -36,7 +36,7 @@ def plot_rtt(*frames: pd.DataFrame, labels: list[str] | None = None, title: str 
 
         >>> dnb.plot_rtt(dnb.ping(None, "redis", image="debian", net="mynet"))   # doctest: +SKIP
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.2))
     width = 0.8 / max(len(frames), 1)
     for i, frame in enumerate(frames):
@@ -66,7 +66,7 @@ def plot_interfaces(frames: dict[str, pd.DataFrame], title: str = "Interfaces si
         >>> dnb.plot_interfaces({"bridge": dnb.inspect_interfaces(image="busybox"),
         ...                      "none": dnb.inspect_interfaces(image="busybox", net="none")})  # doctest: +SKIP
     """
-    plt = _pyplot()
+    plt = pyplot()
     columns = max(len(frames), 1)
     rows = max((len(f) for f in frames.values()), default=1) or 1
     fig, ax = plt.subplots(figsize=(3.6 * columns, 1.3 * rows + 1.0))

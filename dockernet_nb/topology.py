@@ -30,7 +30,8 @@ import math
 from dockernet_nb import labels
 from dockernet_nb.engine import client, engine_errors
 from dockernet_nb.errors import NotFound
-from dockernet_nb.network_verbs import _ipam
+from dockernet_nb.network_verbs import ipam_of
+from dockernet_nb.replay import recordable
 
 __all__ = ["topology", "read_snapshot", "draw_topology", "figure_png"]
 
@@ -62,7 +63,7 @@ def topology(*, all_sessions: bool = False, title: str | None = None):
     Example::
 
         >>> dnb.topology()        # doctest: +SKIP
-        <Figure size 960x540 with 1 Axes>
+        <Figure size 715x428 with 1 Axes>
     """
     return draw_topology(read_snapshot(all_sessions=all_sessions), title=title)
 
@@ -85,6 +86,7 @@ def _port_lines(ports: dict | None) -> list[str]:
     return lines
 
 
+@recordable
 def read_snapshot(*, all_sessions: bool = False) -> dict:
     """What the engine reports about this session's networks and containers, as a plain snapshot.
 
@@ -134,6 +136,9 @@ def read_snapshot(*, all_sessions: bool = False) -> dict:
                     continue
                 net_id = net_attrs["Id"]
                 networks[net_id] = _network_entry(own_name(net_attrs["Name"], net_attrs.get("Labels")), net_attrs)
+            if not networks[net_id]["gateway"] and endpoint.get("Gateway"):
+                # The engine reports the gateway per endpoint even where IPAM left it out (internal networks).
+                networks[net_id]["gateway"] = endpoint["Gateway"]
             endpoints.append(
                 {
                     "container": name,
@@ -167,7 +172,7 @@ def read_snapshot(*, all_sessions: bool = False) -> dict:
 
 
 def _network_entry(name: str, attrs: dict) -> dict:
-    subnet, gateway = _ipam(attrs)
+    subnet, gateway = ipam_of(attrs)
     return {
         "name": name,
         "driver": attrs.get("Driver") or "",
@@ -209,9 +214,9 @@ def draw_topology(snapshot: dict, *, title: str | None = None):
         >>> draw_topology({"networks": [], "containers": [], "endpoints": []})   # doctest: +SKIP
         <Figure size 700x250 with 1 Axes>
     """
-    from dockernet_nb.plots import _pyplot
+    from dockernet_nb.plots import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.colors import to_rgb
     from matplotlib.patches import FancyBboxPatch, Rectangle
 
@@ -291,7 +296,7 @@ def draw_topology(snapshot: dict, *, title: str | None = None):
                 edgecolor=colour[name], linewidth=1.6, zorder=3, gid=f"network:{name}",
             )
         )
-        heading = name + ("  (internal)" if net.get("internal") else "")
+        heading = name + ("  (Docker's default)" if name == "bridge" else "") + ("  (internal)" if net.get("internal") else "")
         if net.get("driver") and net["driver"] != "bridge":
             heading += f"  [{net['driver']}]"
         details = f"subnet {net.get('subnet') or '-'}\ngateway {net.get('gateway') or '-'}"
