@@ -34,6 +34,23 @@ from dockernet_nb.plots import plot_interfaces, plot_rtt
 from dockernet_nb.probes import inspect_interfaces, inspect_routes, ping
 from dockernet_nb.setup import setup
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
+from dockernet_nb.routing import (
+    add_rule,
+    configure_ospf,
+    connections,
+    docker_proxies,
+    drop_default_route,
+    host_iptables_rules,
+    iptables_rules,
+    kvm_preflight,
+    ospf_neighbours,
+    ospf_routes,
+    plot_reachability,
+    reachability,
+    wait_for_frr,
+    wait_for_ospf,
+    wait_for_port,
+)
 from dockernet_nb.tcp import tcp_request
 from dockernet_nb.topology import topology
 
@@ -62,6 +79,21 @@ __all__ = [
     "plot_interfaces",
     "topology",
     "lab_console",
+    "iptables_rules",
+    "host_iptables_rules",
+    "add_rule",
+    "drop_default_route",
+    "reachability",
+    "plot_reachability",
+    "connections",
+    "wait_for_port",
+    "docker_proxies",
+    "kvm_preflight",
+    "wait_for_frr",
+    "configure_ospf",
+    "ospf_neighbours",
+    "ospf_routes",
+    "wait_for_ospf",
     "CommandResult",
     "ContainerHandle",
     "NetworkHandle",

@@ -68,7 +68,7 @@ def _no_answer(hint: str) -> CheckResult:
     return failed("there is no answer yet (answer is None).", hint)
 
 
-def _container_name(answer) -> str | None:
+def _container_name(answer: object) -> str | None:
     """The learner-facing name in a handle or a plain string; None for anything else."""
     if isinstance(answer, ContainerHandle):
         return answer.name
@@ -82,7 +82,7 @@ def _networks_of(name: str) -> dict[str, str]:
     return container_verbs.handle(container_verbs.find_container(name)).addresses
 
 
-def check_smallest_image(answer) -> CheckResult:
+def check_smallest_image(answer: str | None) -> CheckResult:
     """00-setup: which course image is the smallest? (short name or course tag)."""
     hint = "Look at the size_mb column of the image table above; answer with the image's short name, e.g. 'redis'."
     if answer is None:
@@ -100,7 +100,7 @@ def check_smallest_image(answer) -> CheckResult:
     return failed(f"{given} is not the smallest one.", hint)
 
 
-def check_redis_address(answer, *, container: str = "redis", net: str = "mynet") -> CheckResult:
+def check_redis_address(answer: str | None, *, container: str = "redis", net: str = "mynet") -> CheckResult:
     """01-bridge-networks: the IPv4 address ``container`` has on ``net``, as a string like '172.24.0.2'."""
     hint = (
         "The address is in the ping table (address column), in the getent output, and in dnb.containers(). "
@@ -127,11 +127,11 @@ def check_redis_address(answer, *, container: str = "redis", net: str = "mynet")
     return failed(f"{given} is not the address {container} has on {net}.", hint)
 
 
-def check_redis_greeting(answer, *, key: str = "greeting", value: str = "hello", net: str = "mynet") -> CheckResult:
+def check_redis_greeting(answer: CommandResult | None, *, key: str = "greeting", value: str = "hello", net: str = "mynet") -> CheckResult:
     """01-bridge-networks: ``answer`` is the result of the learner's ``redis-cli ... set``; the server must now hold it."""
     hint = (
-        f"Run redis-cli in a one-off container on {net}, as above: "
-        f"answer = dnb.run('redis', 'redis-cli -h redis set {key} {value}', net='{net}')"
+        f"Copy the 'set foo bar' cell, change the key to {key} and the value to {value}, "
+        "and keep what it returns: answer = dnb.run(...)"
     )
     if answer is None:
         return _no_answer(hint)
@@ -151,7 +151,7 @@ def check_redis_greeting(answer, *, key: str = "greeting", value: str = "hello",
     return failed(f"the redis server on {net} has no value for the key {key!r}.", hint)
 
 
-def check_default_gateway(answer) -> CheckResult:
+def check_default_gateway(answer: str | None) -> CheckResult:
     """02-no-network: the gateway of the default route in a container on the default bridge."""
     hint = (
         "Look at dnb.inspect_routes(image='busybox'): the row whose destination is 0.0.0.0 (flags UG) "
@@ -172,7 +172,7 @@ def check_default_gateway(answer) -> CheckResult:
     return failed(f"{given} is not the default route's gateway.", hint)
 
 
-def check_loopback_prediction(answer) -> CheckResult:
+def check_loopback_prediction(answer: bool | None) -> CheckResult:
     """02-no-network: can a container started with net="none" ping its own 127.0.0.1? (True or False)."""
     hint = "Answer True or False. Which interface did the net='none' container still have?"
     if answer is None:
@@ -190,11 +190,11 @@ def check_loopback_prediction(answer) -> CheckResult:
     return failed(f"{answer} is not what the engine says (it was asked just now).", hint)
 
 
-def check_published_uptime(answer, *, port: int = 8123) -> CheckResult:
+def check_published_uptime(answer: ContainerHandle | str | None, *, port: int = 8123) -> CheckResult:
     """03-publishing-ports: ``answer`` is the handle of an uptime server the host reaches on ``port``."""
     hint = (
-        f"Start it on the default bridge with the host port first: answer = dnb.run('uptime', name='clock', "
-        f"ports='{port}:8000', detach=True)"
+        "Start it as in section 2 with name='clock' and detach=True, but change the host side of ports= "
+        f"(ports='HOST:CONTAINER') to {port}."
     )
     if answer is None:
         return _no_answer(hint)
@@ -219,14 +219,23 @@ def check_published_uptime(answer, *, port: int = 8123) -> CheckResult:
         reply = tcp_request(port)
     except DockernetError as e:
         return failed(f"the host could not reach it: {e}", hint)
+    if not reply.strip():
+        # Docker's proxy accepts the connection even when nothing listens behind it yet.
+        return failed(
+            f"host port {port} accepted the connection, but {name} sent nothing back.",
+            "The server may still be starting: wait a second and run the check again.",
+        )
     if "load average" not in reply:
         return failed(f"something answered on port {port}, but not with uptime: {reply.strip()[:80]!r}", hint)
     return passed(f"the host reached {name} on port {port} and got its uptime back.")
 
 
-def check_on_both_networks(answer, *, nets: tuple[str, ...] = ("front", "back")) -> CheckResult:
+def check_on_both_networks(answer: ContainerHandle | str | None, *, nets: tuple[str, ...] = ("front", "back")) -> CheckResult:
     """04-connect-disconnect: the container in ``answer`` is on every network in ``nets`` and answers a ping there."""
-    hint = f"dnb.connect adds a network to a running container: answer = dnb.connect('app', '{nets[0]}')"
+    hint = (
+        "dnb.connect(container, network) adds a network to a running container without touching the others; "
+        "which of the networks is it missing?"
+    )
     if answer is None:
         return _no_answer(hint)
     name = _container_name(answer)

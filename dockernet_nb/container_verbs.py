@@ -240,6 +240,8 @@ def run(
         # Names the embedded DNS does not know are forwarded to the container's resolver; pointing that
         # at the container's own loopback keeps every lookup on this machine (the network rule).
         "dns": [LOCAL_RESOLVER],
+        # ndots:1 makes an unknown one-word name fail at once instead of after a 10 s forwarding timeout.
+        "dns_opt": ["ndots:1"],
     }
     if network:
         kwargs["network"] = network
@@ -370,15 +372,23 @@ def connect(
         except ValueError:
             raise InvalidInput(f"ip {ip!r} is not an IPv4 address; write it like '172.30.5.10'.") from None
     short = labels.short_name(target.name, target.labels)
-    if network.name in ((target.attrs.get("NetworkSettings") or {}).get("Networks") or {}):
+    with engine_errors(f"looking at {net}"):
+        network.reload()
+    if target.id in (network.attrs.get("Containers") or {}):
         return handle(target)  # already there: re-running the cell is harmless
     try:
         with engine_errors(f"connecting {short} to {net}"):
             network.connect(target, aliases=list(aliases) if aliases else [short], ipv4_address=ip)
     except EngineError as e:
-        if "does not belong to any of this network's subnets" in str(e) or "user specified IP address" in str(e):
+        text = str(e)
+        if "does not belong to any of this network's subnets" in text or "user specified IP address" in text:
             subnets = [c.get("Subnet") for c in (network.attrs.get("IPAM") or {}).get("Config") or []]
             raise InvalidInput(f"{ip} is not inside {net}'s subnet {', '.join(subnets)}; pick an address in it.") from None
+        if "conflicts with existing route" in text:
+            raise InvalidInput(
+                f"{short} already has a route into {net}'s subnet (a routing daemon or `ip route add` made it), "
+                f"so Docker will not plug {net} in. Remove that route in the container first, then connect again."
+            ) from None
         raise
     return handle(target)
 
@@ -411,9 +421,17 @@ def logs(container: ContainerRef, *, tail: int | None = None) -> CommandResult:
 
 
 @recordable
-def stop(container: ContainerRef, *, timeout: int = 3) -> ContainerHandle:
-    """Stop a course container (``docker stop``); it can be inspected or removed afterwards."""
-    target = find_container(container)
+def stop(container: ContainerRef, *, timeout: int = 3, missing_ok: bool = False) -> ContainerHandle | None:
+    """Stop a course container (``docker stop``); it can be inspected or removed afterwards.
+
+    With ``missing_ok=True`` a container that is already gone is not an error (returns None).
+    """
+    try:
+        target = find_container(container)
+    except ContainerNotFound:
+        if missing_ok:
+            return None
+        raise
     _require_course(target, "stop")
     with engine_errors(f"stopping {target.name}"):
         target.stop(timeout=timeout)
@@ -421,9 +439,17 @@ def stop(container: ContainerRef, *, timeout: int = 3) -> ContainerHandle:
 
 
 @recordable
-def rm(container: ContainerRef) -> str:
-    """Remove a course container, running or not (``docker rm -f``). Returns its name."""
-    target = find_container(container)
+def rm(container: ContainerRef, *, missing_ok: bool = False) -> str | None:
+    """Remove a course container, running or not (``docker rm -f``). Returns its name.
+
+    With ``missing_ok=True`` a container that is already gone is not an error (returns None).
+    """
+    try:
+        target = find_container(container)
+    except ContainerNotFound:
+        if missing_ok:
+            return None
+        raise
     _require_course(target, "rm")
     short = labels.short_name(target.name, target.labels)
     with engine_errors(f"removing {target.name}"):

@@ -50,7 +50,9 @@ def course_objects(scope: str = "all") -> pd.DataFrame:
                 "owner_alive": alive,
             }
         )
-    return pd.DataFrame(rows, columns=OBJECT_COLUMNS)
+    # The engine lists in no stable order; containers first, then networks, each by name.
+    frame = pd.DataFrame(rows, columns=OBJECT_COLUMNS)
+    return frame.sort_values(["kind", "name"], ignore_index=True)
 
 
 def remove_objects(objects: pd.DataFrame) -> None:

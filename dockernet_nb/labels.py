@@ -47,6 +47,11 @@ def session_id() -> str:
     return _state["session"]
 
 
+def adopt_session(session: str) -> None:
+    """Take over a session id (replay mode acts as the session it replays)."""
+    _state["session"] = session
+
+
 def lesson() -> str:
     return _state["lesson"]
 

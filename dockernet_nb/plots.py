@@ -42,10 +42,13 @@ def plot_rtt(*frames: pd.DataFrame, labels: list[str] | None = None, title: str 
     for i, frame in enumerate(frames):
         summary = frame.attrs.get("summary", {})
         name = (labels[i] if labels and i < len(labels) else None) or summary.get("destination") or f"ping {i + 1}"
-        seqs = frame["seq"].astype(float) + i * width
+        seqs = frame["seq"].astype(float) + (i - (len(frames) - 1) / 2) * width
         ax.bar(seqs, frame["time_ms"].astype(float), width=width, label=f"{name} ({len(frame)} replies)")
         if summary.get("rtt_avg") is not None:
             ax.axhline(summary["rtt_avg"], linestyle="--", linewidth=1, color=f"C{i}")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("packet (icmp_seq)")
     ax.set_ylabel("round-trip time (ms)")
     ax.set_title(title)

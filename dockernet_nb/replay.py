@@ -94,6 +94,7 @@ class _Book:
                 "lesson": lesson,
                 "recorded_at": datetime.date.today().isoformat(),
                 "engine_version": engine_version(),
+                "session": labels.session_id(),
                 "calls": [],
             },
         )
@@ -138,6 +139,8 @@ def begin_lesson(lesson: str) -> None:
         _state["book"].add("__meta__", "", {"type": "none"})  # writes the file even for a lesson with no calls
     elif mode() == "replay":
         _state["book"] = _Book.load(lesson)
+        # Replay as the recorded session, so names and session filters read as they did live.
+        labels.adopt_session(_state["book"].data.get("session") or labels.session_id())
     else:
         _state["book"] = None
 
@@ -311,7 +314,9 @@ class ReplayedFrame(pd.DataFrame):
         return self.attrs.get("replayed", "[replayed]")
 
     def __repr__(self) -> str:
-        return f"{self._note()}\n{super().__repr__()}"
+        # pandas names the class in an empty frame's repr; say DataFrame, as a live run would.
+        table = super().__repr__().replace("Empty ReplayedFrame", "Empty DataFrame", 1)
+        return f"{self._note()}\n{table}"
 
     def _repr_html_(self) -> str | None:
         table = super()._repr_html_()

@@ -52,4 +52,11 @@ def tcp_request(port: int, *, host: str | None = None, data: bytes = b"", timeou
         raise ConnectionRefused(f"No answer from {target}:{port} within {timeout} s.") from None
     except OSError as e:
         raise ConnectionRefused(f"Could not reach {target}:{port}: {e.strerror or e}.") from None
+    if not chunks:
+        # Docker's proxy accepts for a published port even when nothing listens behind it yet; the
+        # connection then closes without a byte. For a learner that is a refusal, not an empty answer.
+        raise ConnectionRefused(
+            f"{target}:{port} accepted the connection and closed it without sending anything: Docker's proxy "
+            "is there, but the server in the container did not answer (not listening yet? wait a moment and retry)."
+        )
     return b"".join(chunks).decode("utf-8", "replace")

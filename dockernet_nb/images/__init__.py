@@ -117,7 +117,7 @@ CATALOG: tuple[CourseImage, ...] = (
     CourseImage(
         name="frr",
         tag="dockernet-nb/frr:1",
-        purpose="FRRouting 8 (zebra, ospfd, vtysh) on Debian 12, for the routing lesson",
+        purpose="FRRouting 8 (zebra, ospfd, vtysh) on Debian 12, for the routing lesson; run it with cap_add NET_ADMIN and SYS_ADMIN",
         packages=FRR_PACKAGES,
         cmd=("sh", "-c", FRR_START),
         hub_dockerfile=(
