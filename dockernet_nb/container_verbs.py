@@ -387,7 +387,8 @@ def connect(
         if "conflicts with existing route" in text:
             raise InvalidInput(
                 f"{short} already has a route into {net}'s subnet (a routing daemon or `ip route add` made it), "
-                f"so Docker will not plug {net} in. Remove that route in the container first, then connect again."
+                f"so Docker will not plug {net} in. Remove that route in the container first, then connect again "
+                f"(engine 20.10 may still list {short} on {net} without an interface: then start {short} anew)."
             ) from None
         raise
     return handle(target)

@@ -14,7 +14,7 @@ import pytest
 
 import dockernet_nb as dnb
 from dockernet_nb import checks_routing
-from dockernet_nb.errors import CommandTimeout, EngineError, InvalidInput
+from dockernet_nb.errors import CommandTimeout, InvalidInput
 from dockernet_nb.housekeeping import course_objects, remove_objects
 
 ROUTER_CAPS = ["NET_ADMIN"]
@@ -269,7 +269,7 @@ def test_docker_refuses_a_network_the_container_already_routes(tidy):
     a, b = dnb.create_net("os-a"), dnb.create_net("os-b")
     _host("os-probe", "os-a")
     dnb.exec("os-probe", f"ip route add {b.subnet} via {a.gateway}")
-    with pytest.raises(EngineError, match="conflicts with existing route"):
+    with pytest.raises(dnb.InvalidInput, match="already has a route into os-b's subnet"):
         dnb.connect("os-probe", "os-b")
     # Engine 20.10 keeps a record of the failed attempt, without an interface behind it.
     addresses = dnb.exec("os-probe", "ip -4 -o addr").stdout
