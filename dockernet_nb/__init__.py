@@ -7,12 +7,16 @@ record, a handle. Example::
     dnb.create_net("mynet")
     dnb.run("redis", name="redis", net="mynet", detach=True)
     dnb.ping(None, "redis", image="debian", net="mynet")
+
+The verbs are loaded on first use (the Docker SDK and pandas take a while to import), so
+`import dockernet_nb` stays quick; the error classes are here from the start.
 """
 
 from __future__ import annotations
 
-from dockernet_nb.console import lab_console
-from dockernet_nb.container_verbs import connect, containers, disconnect, exec, logs, rm, run, stop
+import importlib
+from typing import Any
+
 from dockernet_nb.errors import (
     CommandTimeout,
     ConnectionRefused,
@@ -27,76 +31,56 @@ from dockernet_nb.errors import (
     NotFound,
     ParseError,
 )
-from dockernet_nb.housekeeping import cleanup
-from dockernet_nb.lesson import start_lesson
-from dockernet_nb.network_verbs import create_net, networks, remove_net
-from dockernet_nb.plots import plot_interfaces, plot_rtt
-from dockernet_nb.probes import inspect_interfaces, inspect_routes, ping
-from dockernet_nb.setup import setup
-from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
-from dockernet_nb.routing import (
-    add_rule,
-    configure_ospf,
-    connections,
-    docker_proxies,
-    drop_default_route,
-    host_iptables_rules,
-    iptables_rules,
-    kvm_preflight,
-    ospf_neighbours,
-    ospf_routes,
-    plot_reachability,
-    reachability,
-    wait_for_frr,
-    wait_for_ospf,
-    wait_for_port,
-)
-from dockernet_nb.tcp import tcp_request
-from dockernet_nb.topology import topology
 
 __version__ = "0.1.0"
 
+# public name -> the module that defines it (no module may share a verb's name: importing it would
+# shadow the verb on the package)
+_VERBS = {
+    "setup": "setup_check",
+    "start_lesson": "lesson",
+    "create_net": "network_verbs",
+    "remove_net": "network_verbs",
+    "networks": "network_verbs",
+    "run": "container_verbs",
+    "exec": "container_verbs",
+    "connect": "container_verbs",
+    "disconnect": "container_verbs",
+    "logs": "container_verbs",
+    "stop": "container_verbs",
+    "rm": "container_verbs",
+    "containers": "container_verbs",
+    "inspect_interfaces": "probes",
+    "inspect_routes": "probes",
+    "ping": "probes",
+    "tcp_request": "tcp",
+    "cleanup": "housekeeping",
+    "plot_rtt": "plots",
+    "plot_interfaces": "plots",
+    "topology": "topology_map",
+    "lab_console": "console",
+    "iptables_rules": "routing",
+    "host_iptables_rules": "routing",
+    "add_rule": "routing",
+    "drop_default_route": "routing",
+    "reachability": "routing",
+    "plot_reachability": "routing",
+    "connections": "routing",
+    "wait_for_port": "routing",
+    "docker_proxies": "routing",
+    "kvm_preflight": "routing",
+    "wait_for_frr": "routing",
+    "configure_ospf": "routing",
+    "ospf_neighbours": "routing",
+    "ospf_routes": "routing",
+    "wait_for_ospf": "routing",
+    "CommandResult": "records",
+    "ContainerHandle": "records",
+    "NetworkHandle": "records",
+}
+
 __all__ = [
-    "setup",
-    "start_lesson",
-    "create_net",
-    "remove_net",
-    "networks",
-    "run",
-    "exec",
-    "connect",
-    "disconnect",
-    "logs",
-    "stop",
-    "rm",
-    "containers",
-    "inspect_interfaces",
-    "inspect_routes",
-    "ping",
-    "tcp_request",
-    "cleanup",
-    "plot_rtt",
-    "plot_interfaces",
-    "topology",
-    "lab_console",
-    "iptables_rules",
-    "host_iptables_rules",
-    "add_rule",
-    "drop_default_route",
-    "reachability",
-    "plot_reachability",
-    "connections",
-    "wait_for_port",
-    "docker_proxies",
-    "kvm_preflight",
-    "wait_for_frr",
-    "configure_ospf",
-    "ospf_neighbours",
-    "ospf_routes",
-    "wait_for_ospf",
-    "CommandResult",
-    "ContainerHandle",
-    "NetworkHandle",
+    *_VERBS,
     "DockernetError",
     "EngineUnavailable",
     "EngineError",
@@ -110,3 +94,16 @@ __all__ = [
     "InvalidInput",
     "ConnectionRefused",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _VERBS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dockernet_nb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"dockernet_nb.{module}"), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

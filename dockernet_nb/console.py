@@ -15,7 +15,7 @@ import html
 from dockernet_nb import container_verbs
 from dockernet_nb.errors import DockernetError, InvalidInput
 from dockernet_nb.records import CommandResult, ContainerHandle
-from dockernet_nb.topology import draw_topology, figure_png, read_snapshot
+from dockernet_nb.topology_map import draw_topology, figure_png, read_snapshot
 
 __all__ = ["lab_console", "LabConsole"]
 

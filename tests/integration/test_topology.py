@@ -10,7 +10,7 @@ from matplotlib.text import Text
 import dockernet_nb as dnb
 from dockernet_nb import labels
 from dockernet_nb.engine import client
-from dockernet_nb.topology import read_snapshot
+from dockernet_nb.topology_map import read_snapshot
 
 
 @pytest.fixture
