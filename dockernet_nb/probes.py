@@ -11,6 +11,7 @@ import pandas as pd
 
 from dockernet_nb import container_verbs
 from dockernet_nb.replay import recordable
+from dockernet_nb.widgets import shows_progress
 from dockernet_nb.errors import InvalidInput
 from dockernet_nb.parsers import ifconfig, ip_addr, ip_route, ping as ping_parser, route
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
@@ -72,6 +73,12 @@ def inspect_routes(
     return _probe(container, image, net, attempts, timeout)
 
 
+def _describe_ping(source, destination, *, count: int = 4, **_) -> tuple[str, float]:
+    target = destination.name if isinstance(destination, ContainerHandle) else destination
+    return f"ping -c {count} {target}", float(count)
+
+
+@shows_progress(_describe_ping)
 @recordable
 def ping(
     source: Target,

@@ -177,6 +177,11 @@ def _depth() -> threading.local:
     return _state["depth"]
 
 
+def nested() -> bool:
+    """True inside a verb called by another verb (only the outer one is recorded or shows progress)."""
+    return bool(getattr(_depth(), "n", 0))
+
+
 def recordable(fn: F) -> F:
     """Make ``fn`` record its results when recording and answer from the recording in replay mode."""
     verb = fn.__name__
@@ -188,18 +193,18 @@ def recordable(fn: F) -> F:
             return fn(*args, **kwargs)
         if mode() == "replay":
             return _answer(verb, _key(args, kwargs))
-        if not recording():
-            return fn(*args, **kwargs)
-        key = _key(args, kwargs)
+        key = _key(args, kwargs) if recording() else ""
         local.n = 1
         try:
             result = fn(*args, **kwargs)
         except errors.DockernetError as e:
-            _record(verb, key, {"type": "error", "class": type(e).__name__, "message": str(e)})
+            if key:
+                _record(verb, key, {"type": "error", "class": type(e).__name__, "message": str(e)})
             raise
         finally:
             local.n = 0
-        _record(verb, key, encode(result))
+        if key:
+            _record(verb, key, encode(result))
         return result
 
     wrapper.__wrapped_verb__ = True  # type: ignore[attr-defined]

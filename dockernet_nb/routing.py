@@ -27,6 +27,7 @@ from dockernet_nb.errors import CommandTimeout, InvalidInput
 from dockernet_nb.parsers import frr, ip_addr, iptables
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
 from dockernet_nb.replay import recordable
+from dockernet_nb.widgets import shows_progress
 
 __all__ = [
     "iptables_rules",
@@ -206,6 +207,12 @@ def _target(spec: str) -> tuple[str, int | None]:
     return host, int(port)
 
 
+def _describe_reachability(sources, targets, **_) -> tuple[str, float]:
+    pairs = len(sources) * len(targets) if hasattr(sources, "__len__") and hasattr(targets, "__len__") else 4
+    return f"probing who reaches whom ({pairs} attempts)", 0.5 * pairs
+
+
+@shows_progress(_describe_reachability)
 @recordable
 def reachability(
     sources: Sequence[Container],
@@ -431,6 +438,7 @@ def _vtysh(router: Container, *commands: str, timeout: float = 15) -> CommandRes
     return container_verbs.exec(router, argv, timeout=timeout)
 
 
+@shows_progress(lambda router, **_: (f"waiting for FRR's daemons in {router}", 5.0))
 @recordable
 def wait_for_frr(router: Container, *, timeout: float = 30) -> None:
     """Wait until FRR's zebra and ospfd answer in ``router`` (they start a second or two after the container).
@@ -651,6 +659,7 @@ def _snapshot(routes: pd.DataFrame) -> frozenset:
     return frozenset(zip(routes["prefix"], routes["protocol"], routes["metric"], routes["nexthop"].fillna("")))
 
 
+@shows_progress(lambda routers, **_: ("waiting for OSPF neighbours and routes to settle", 15.0))
 @recordable
 def wait_for_ospf(routers: Sequence[Container], *, timeout: float = 60, settle: float = 1.5) -> pd.DataFrame:
     """Wait until OSPF has converged among ``routers``; return every router's neighbours.
