@@ -9,7 +9,7 @@ fixed schema: the same columns with the same dtypes whatever the input, even zer
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -82,6 +82,21 @@ def typed_frame(rows: Sequence[Row], schema: Schema) -> pd.DataFrame:
         for col, dtype in schema.items()
     }
     return pd.DataFrame(columns, columns=list(schema))
+
+
+def text_or_json(
+    text: str, schema: Schema, text_rows: Callable[[str], list[Row]], json_rows: Callable[[str], list[Row]]
+) -> pd.DataFrame:
+    """iproute2 answers in text or, with -j, in JSON: pick the reader by the first character."""
+    if not text.strip():
+        dialect, rows = None, []
+    elif text.lstrip().startswith("["):
+        dialect, rows = "json", json_rows(text)
+    else:
+        dialect, rows = "text", text_rows(text)
+    frame = typed_frame(rows, schema)
+    frame.attrs["dialect"] = dialect
+    return frame
 
 
 def first_line(text: str) -> str:

@@ -45,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.parsers._common import INTERFACE_SCHEMA, Row, first_line, parse_error, typed_frame
+from dockernet_nb.parsers._common import INTERFACE_SCHEMA, Row, first_line, parse_error, text_or_json
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -153,12 +153,4 @@ def _json_row(item: dict[str, Any]) -> Row:
 
 def parse(text: str) -> pd.DataFrame:
     """Parse ``ip addr`` / ``ip -s addr`` text or ``ip -j [-s] addr`` JSON into one row per interface."""
-    if not text.strip():
-        dialect, rows = None, []
-    elif text.lstrip().startswith("["):
-        dialect, rows = "json", _json_rows(text)
-    else:
-        dialect, rows = "text", _text_rows(text)
-    df = typed_frame(rows, SCHEMA)
-    df.attrs["dialect"] = dialect
-    return df
+    return text_or_json(text, SCHEMA, _text_rows, _json_rows)

@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.parsers._common import ROUTE_SCHEMA, Row, first_line, parse_error, prefixlen_to_netmask, typed_frame
+from dockernet_nb.parsers._common import ROUTE_SCHEMA, Row, first_line, parse_error, prefixlen_to_netmask, text_or_json
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -154,12 +154,4 @@ def _json_rows(text: str) -> list[Row]:
 
 def parse(text: str) -> pd.DataFrame:
     """Parse ``ip route`` text or ``ip -j route`` JSON into route -n shaped rows (IPv4 only)."""
-    if not text.strip():
-        dialect, rows = None, []
-    elif text.lstrip().startswith("["):
-        dialect, rows = "json", _json_rows(text)
-    else:
-        dialect, rows = "text", _text_rows(text)
-    df = typed_frame(rows, SCHEMA)
-    df.attrs["dialect"] = dialect
-    return df
+    return text_or_json(text, SCHEMA, _text_rows, _json_rows)
