@@ -9,6 +9,7 @@ fixed schema: the same columns with the same dtypes whatever the input, even zer
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
@@ -97,6 +98,17 @@ def text_or_json(
     frame = typed_frame(rows, schema)
     frame.attrs["dialect"] = dialect
     return frame
+
+
+def json_list(text: str, command: str, of_what: str) -> list[dict]:
+    """The JSON of ``ip -j ...``: a list of objects, or a ParseError naming the command."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise parse_error(command, first_line(text), f"invalid JSON ({e.msg})") from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise parse_error(command, first_line(text), f"JSON is not a list of {of_what}")
+    return data
 
 
 def first_line(text: str) -> str:

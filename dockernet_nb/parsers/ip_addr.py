@@ -39,13 +39,12 @@ Example::
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.parsers._common import INTERFACE_SCHEMA, Row, first_line, parse_error, text_or_json
+from dockernet_nb.parsers._common import INTERFACE_SCHEMA, Row, first_line, json_list, parse_error, text_or_json
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -112,12 +111,7 @@ def _text_rows(text: str) -> list[Row]:
 
 
 def _json_rows(text: str) -> list[Row]:
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise parse_error(COMMAND, first_line(text), f"invalid JSON ({e.msg})") from None
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise parse_error(COMMAND, first_line(text), "JSON is not a list of interfaces")
+    data = json_list(text, COMMAND, "interfaces")
     try:
         return [_json_row(item) for item in data if "ifname" in item]  # older iproute2 emits {} too
     except (AttributeError, TypeError, KeyError) as e:

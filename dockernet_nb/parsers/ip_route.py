@@ -37,12 +37,10 @@ Example::
 from __future__ import annotations
 
 import ipaddress
-import json
-from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.parsers._common import ROUTE_SCHEMA, Row, first_line, parse_error, prefixlen_to_netmask, text_or_json
+from dockernet_nb.parsers._common import ROUTE_SCHEMA, Row, first_line, json_list, parse_error, prefixlen_to_netmask, text_or_json
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -126,12 +124,7 @@ def _text_rows(text: str) -> list[Row]:
 
 
 def _json_rows(text: str) -> list[Row]:
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise parse_error(COMMAND, first_line(text), f"invalid JSON ({e.msg})") from None
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise parse_error(COMMAND, first_line(text), "JSON is not a list of routes")
+    data = json_list(text, COMMAND, "routes")
     rows: list[Row] = []
     try:
         for item in data:
