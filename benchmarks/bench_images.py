@@ -14,8 +14,8 @@ import subprocess
 import sys
 import time
 
-from dockernet_nb.engine import client
-from dockernet_nb.images import CATALOG, IMAGE_LABEL
+from dockernet_nb.engine.connection import client
+from dockernet_nb.engine.images import CATALOG, IMAGE_LABEL
 
 
 def run_images() -> float:

@@ -17,8 +17,8 @@ import sys
 import time
 
 import dockernet_nb as dnb
-from dockernet_nb.engine import client
-from dockernet_nb.images import resolve
+from dockernet_nb.engine.connection import client
+from dockernet_nb.engine.images import resolve
 
 
 def timed(fn, runs: int) -> list[float]:

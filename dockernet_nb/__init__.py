@@ -9,13 +9,15 @@ record, a handle. Example::
     dnb.ping(None, "redis", image="debian", net="mynet")
 
 The verbs are loaded on first use (the Docker SDK and pandas take a while to import), so
-`import dockernet_nb` stays quick; the error classes are here from the start.
+`import dockernet_nb` stays quick; the error classes are here from the start. Type checkers and IDEs
+read the real signatures from the ``TYPE_CHECKING`` block below, which a test keeps equal to
+``_VERBS`` and to each module's ``__all__``.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockernet_nb.errors import (
     CommandTimeout,
@@ -29,51 +31,94 @@ from dockernet_nb.errors import (
     NameInUse,
     NetworkNotFound,
     NotFound,
+    NotRecorded,
     ParseError,
+    RecordingError,
 )
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from dockernet_nb.display.plots import plot_interfaces as plot_interfaces
+    from dockernet_nb.display.plots import plot_reachability as plot_reachability
+    from dockernet_nb.display.plots import plot_rtt as plot_rtt
+    from dockernet_nb.records import CommandResult as CommandResult
+    from dockernet_nb.records import ContainerHandle as ContainerHandle
+    from dockernet_nb.records import NetworkHandle as NetworkHandle
+    from dockernet_nb.verbs.cleanup import cleanup as cleanup
+    from dockernet_nb.verbs.console import lab_console as lab_console
+    from dockernet_nb.verbs.containers import connect as connect
+    from dockernet_nb.verbs.containers import containers as containers
+    from dockernet_nb.verbs.containers import disconnect as disconnect
+    from dockernet_nb.verbs.containers import exec as exec  # noqa: A004 - mirrors `docker exec`
+    from dockernet_nb.verbs.containers import logs as logs
+    from dockernet_nb.verbs.containers import rm as rm
+    from dockernet_nb.verbs.containers import run as run
+    from dockernet_nb.verbs.containers import stop as stop
+    from dockernet_nb.verbs.firewall import add_rule as add_rule
+    from dockernet_nb.verbs.firewall import host_iptables_rules as host_iptables_rules
+    from dockernet_nb.verbs.firewall import iptables_rules as iptables_rules
+    from dockernet_nb.verbs.host import docker_proxies as docker_proxies
+    from dockernet_nb.verbs.host import kvm_preflight as kvm_preflight
+    from dockernet_nb.verbs.lesson import start_lesson as start_lesson
+    from dockernet_nb.verbs.networks import create_net as create_net
+    from dockernet_nb.verbs.networks import networks as networks
+    from dockernet_nb.verbs.networks import remove_net as remove_net
+    from dockernet_nb.verbs.ospf import configure_ospf as configure_ospf
+    from dockernet_nb.verbs.ospf import ospf_neighbours as ospf_neighbours
+    from dockernet_nb.verbs.ospf import ospf_routes as ospf_routes
+    from dockernet_nb.verbs.ospf import wait_for_frr as wait_for_frr
+    from dockernet_nb.verbs.ospf import wait_for_ospf as wait_for_ospf
+    from dockernet_nb.verbs.probes import inspect_interfaces as inspect_interfaces
+    from dockernet_nb.verbs.probes import inspect_routes as inspect_routes
+    from dockernet_nb.verbs.probes import ping as ping
+    from dockernet_nb.verbs.routes import drop_default_route as drop_default_route
+    from dockernet_nb.verbs.routes import reachability as reachability
+    from dockernet_nb.verbs.servers import connections as connections
+    from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
+    from dockernet_nb.verbs.setup import setup as setup
+    from dockernet_nb.verbs.tcp import tcp_request as tcp_request
+    from dockernet_nb.verbs.topology import topology as topology
 
-# public name -> the module that defines it (no module may share a verb's name: importing it would
-# shadow the verb on the package)
+__version__ = "0.2.0"
+
+# public name -> the module that defines it, loaded on first use
 _VERBS = {
-    "setup": "setup_check",
-    "start_lesson": "lesson",
-    "create_net": "network_verbs",
-    "remove_net": "network_verbs",
-    "networks": "network_verbs",
-    "run": "container_verbs",
-    "exec": "container_verbs",
-    "connect": "container_verbs",
-    "disconnect": "container_verbs",
-    "logs": "container_verbs",
-    "stop": "container_verbs",
-    "rm": "container_verbs",
-    "containers": "container_verbs",
-    "inspect_interfaces": "probes",
-    "inspect_routes": "probes",
-    "ping": "probes",
-    "tcp_request": "tcp",
-    "cleanup": "housekeeping",
-    "plot_rtt": "plots",
-    "plot_interfaces": "plots",
-    "topology": "topology_map",
-    "lab_console": "console",
-    "iptables_rules": "routing",
-    "host_iptables_rules": "routing",
-    "add_rule": "routing",
-    "drop_default_route": "routing",
-    "reachability": "routing",
-    "plot_reachability": "routing",
-    "connections": "routing",
-    "wait_for_port": "routing",
-    "docker_proxies": "routing",
-    "kvm_preflight": "routing",
-    "wait_for_frr": "routing",
-    "configure_ospf": "routing",
-    "ospf_neighbours": "routing",
-    "ospf_routes": "routing",
-    "wait_for_ospf": "routing",
+    "setup": "verbs.setup",
+    "start_lesson": "verbs.lesson",
+    "create_net": "verbs.networks",
+    "remove_net": "verbs.networks",
+    "networks": "verbs.networks",
+    "run": "verbs.containers",
+    "exec": "verbs.containers",
+    "connect": "verbs.containers",
+    "disconnect": "verbs.containers",
+    "logs": "verbs.containers",
+    "stop": "verbs.containers",
+    "rm": "verbs.containers",
+    "containers": "verbs.containers",
+    "inspect_interfaces": "verbs.probes",
+    "inspect_routes": "verbs.probes",
+    "ping": "verbs.probes",
+    "tcp_request": "verbs.tcp",
+    "cleanup": "verbs.cleanup",
+    "topology": "verbs.topology",
+    "lab_console": "verbs.console",
+    "iptables_rules": "verbs.firewall",
+    "host_iptables_rules": "verbs.firewall",
+    "add_rule": "verbs.firewall",
+    "drop_default_route": "verbs.routes",
+    "reachability": "verbs.routes",
+    "connections": "verbs.servers",
+    "wait_for_port": "verbs.servers",
+    "docker_proxies": "verbs.host",
+    "kvm_preflight": "verbs.host",
+    "wait_for_frr": "verbs.ospf",
+    "configure_ospf": "verbs.ospf",
+    "ospf_neighbours": "verbs.ospf",
+    "ospf_routes": "verbs.ospf",
+    "wait_for_ospf": "verbs.ospf",
+    "plot_rtt": "display.plots",
+    "plot_interfaces": "display.plots",
+    "plot_reachability": "display.plots",
     "CommandResult": "records",
     "ContainerHandle": "records",
     "NetworkHandle": "records",
@@ -93,6 +138,8 @@ __all__ = [
     "ParseError",
     "InvalidInput",
     "ConnectionRefused",
+    "NotRecorded",
+    "RecordingError",
 ]
 
 

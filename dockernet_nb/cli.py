@@ -9,7 +9,7 @@ __all__ = ["main"]
 
 
 def _engine(args: argparse.Namespace) -> int:
-    from dockernet_nb import provision
+    from dockernet_nb.engine import provision
 
     if args.stop:
         return provision.stop_started_engine()
@@ -17,16 +17,18 @@ def _engine(args: argparse.Namespace) -> int:
 
 
 def _images(args: argparse.Namespace) -> int:
-    from dockernet_nb import images
-    from dockernet_nb.engine import answers, how_to_get_an_engine
+    from dockernet_nb.engine import images
+    from dockernet_nb.engine.connection import answers, how_to_get_an_engine
 
     if not answers():
         print(how_to_get_an_engine())
         return 1
     if args.publish:
-        from dockernet_nb.images import registry
+        from dockernet_nb.engine.images import registry
 
-        registry.publish(args.publish, images._print_report)
+        from dockernet_nb.display.progress import print_report
+
+        registry.publish(args.publish, print_report)
         return 0
     if args.list:
         print(images.image_table().to_string(index=False))
@@ -38,8 +40,8 @@ def _images(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from dockernet_nb import images
-    from dockernet_nb.engine import answers, engine_host, engine_version, how_to_get_an_engine
+    from dockernet_nb.engine import images
+    from dockernet_nb.engine.connection import answers, engine_host, engine_version, how_to_get_an_engine
 
     if not answers():
         print(how_to_get_an_engine())
@@ -56,8 +58,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from dockernet_nb.engine import answers, how_to_get_an_engine
-    from dockernet_nb.housekeeping import course_objects, remove_objects
+    from dockernet_nb.engine.connection import answers, how_to_get_an_engine
+    from dockernet_nb.engine.sweep import course_objects, remove_objects
 
     if not answers():
         print(how_to_get_an_engine())
@@ -81,7 +83,7 @@ def _record(args: argparse.Namespace) -> int:
     import os
     import time
 
-    from dockernet_nb.engine import answers, how_to_get_an_engine
+    from dockernet_nb.engine.connection import answers, how_to_get_an_engine
 
     if not answers():
         print(how_to_get_an_engine())

@@ -20,6 +20,8 @@ __all__ = [
     "InvalidInput",
     "ConnectionRefused",
     "EngineError",
+    "NotRecorded",
+    "RecordingError",
 ]
 
 
@@ -73,3 +75,11 @@ class ConnectionRefused(DockernetError):
 
 class EngineError(DockernetError):
     """The engine refused a request for a reason not covered by a more specific class."""
+
+
+class NotRecorded(DockernetError):
+    """Replay mode met a call that the recorded live run never made."""
+
+
+class RecordingError(DockernetError):
+    """A recording file is unreadable or holds something that is not a recorded answer; nothing of it is used."""

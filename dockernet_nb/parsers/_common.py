@@ -105,7 +105,7 @@ def json_list(text: str, command: str, of_what: str) -> list[dict]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise parse_error(command, first_line(text), f"invalid JSON ({e.msg})") from None
+        raise parse_error(command, first_line(text), f"invalid JSON ({e.msg})") from e
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise parse_error(command, first_line(text), f"JSON is not a list of {of_what}")
     return data

@@ -136,7 +136,7 @@ def _load(text: str, command: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise parse_error(command, first_line(text), f"not JSON ({e.msg})") from None
+        raise parse_error(command, first_line(text), f"not JSON ({e.msg})") from e
     if not isinstance(data, dict):
         raise parse_error(command, first_line(text), "JSON is not an object")
     return data
@@ -200,7 +200,7 @@ def _parse(text: str, command: str, rows_of, schema: dict[str, str]) -> pd.DataF
         rows = rows_of(data)
         df = typed_frame(rows, schema)
     except (AttributeError, TypeError, KeyError, ValueError) as e:
-        raise parse_error(command, first_line(text), f"unexpected JSON shape ({e})") from None
+        raise parse_error(command, first_line(text), f"unexpected JSON shape ({e})") from e
     df.attrs["dialect"] = "json"
     return df
 

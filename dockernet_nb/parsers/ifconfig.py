@@ -178,8 +178,8 @@ def _strings(text: str) -> tuple[str | None, list[Row]]:
 def _prefixlen(mask: str, line: str) -> str:
     try:
         return netmask_to_prefixlen(mask)
-    except ValueError:  # e.g. a line cut inside the mask: 255.255.255.12
-        raise parse_error(COMMAND, line, f"invalid netmask {mask}") from None
+    except ValueError as e:  # e.g. a line cut inside the mask: 255.255.255.12
+        raise parse_error(COMMAND, line, f"invalid netmask {mask}") from e
 
 
 def parse(text: str) -> pd.DataFrame:

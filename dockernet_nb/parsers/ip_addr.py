@@ -115,7 +115,7 @@ def _json_rows(text: str) -> list[Row]:
     try:
         return [_json_row(item) for item in data if "ifname" in item]  # older iproute2 emits {} too
     except (AttributeError, TypeError, KeyError) as e:
-        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from None
+        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from e
 
 
 def _json_row(item: dict[str, Any]) -> Row:

@@ -107,8 +107,8 @@ def _text_rows(text: str) -> list[Row]:
             tokens = tokens[1:]
         try:
             dest = _destination(tokens[0])
-        except ValueError:
-            raise parse_error(COMMAND, line, "line does not start with a route destination") from None
+        except ValueError as e:
+            raise parse_error(COMMAND, line, "line does not start with a route destination") from e
         opts = _options(tokens[1:])
         if "dev" not in opts and "via" not in opts:
             head, head_hops = (line, dest, opts.get("metric")), 0
@@ -141,7 +141,7 @@ def _json_rows(text: str) -> list[Row]:
                     continue
                 rows.append(_row(dest[0], dest[1], gateway, str(hop["dev"]), metric))
     except (AttributeError, TypeError, KeyError, ValueError) as e:
-        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from None
+        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from e
     return rows
 
 

@@ -105,8 +105,8 @@ def _quote(token: str) -> str:
 def _rule(line: str, table: str | None) -> Row:
     try:
         tokens = shlex.split(line)
-    except ValueError:  # unbalanced quote: a cut line
-        raise parse_error(COMMAND, line, "unbalanced quote in rule") from None
+    except ValueError as e:  # unbalanced quote: a cut line
+        raise parse_error(COMMAND, line, "unbalanced quote in rule") from e
     if len(tokens) < 2 or tokens[0] != "-A":
         raise parse_error(COMMAND, line, "rule without a chain")
     row: Row = {"table": table, "chain": tokens[1], "rule": line.strip()}

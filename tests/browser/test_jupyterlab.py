@@ -26,9 +26,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dockernet_nb import engine, labels
-from dockernet_nb.engine import client
-from dockernet_nb.images import missing_images
+from dockernet_nb.engine import connection as engine, labels
+from dockernet_nb.engine.connection import client
+from dockernet_nb.engine.images import missing_images
 
 pytestmark = pytest.mark.engine
 

@@ -11,7 +11,8 @@ import time
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb import checks, images, labels
+from dockernet_nb import checks
+from dockernet_nb.engine import images, labels
 
 # Not 8000 (only the ports lesson publishes that) and not 8123 (the exercise's port, for a learner).
 UPTIME_PORT = 18123

@@ -7,8 +7,8 @@ import base64
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb import labels
-from dockernet_nb.engine import client
+from dockernet_nb.engine import labels
+from dockernet_nb.engine.connection import client
 
 
 @pytest.fixture

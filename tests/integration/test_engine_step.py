@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import dockernet_nb as dnb
-from dockernet_nb.engine import client
+from dockernet_nb.engine.connection import client
 
 
 def _engine_step(env=None) -> subprocess.CompletedProcess:

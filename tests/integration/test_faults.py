@@ -17,8 +17,8 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 import dockernet_nb as dnb
-from dockernet_nb import engine, labels
-from dockernet_nb.engine import client
+from dockernet_nb.engine import connection as engine, labels
+from dockernet_nb.engine.connection import client
 from tests.second_engine import SecondEngine
 
 pytestmark = pytest.mark.usefixtures("fresh")

@@ -14,9 +14,9 @@ import time
 import docker.errors
 import pytest
 
-from dockernet_nb import images
-from dockernet_nb.engine import client
-from dockernet_nb.images import IMAGE_LABEL, CourseImage, registry
+from dockernet_nb.engine import images
+from dockernet_nb.engine.connection import client
+from dockernet_nb.engine.images import IMAGE_LABEL, CourseImage, registry
 
 
 @pytest.fixture

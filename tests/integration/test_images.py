@@ -8,13 +8,13 @@ import time
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb.images import CATALOG, resolve
+from dockernet_nb.engine.images import CATALOG, resolve
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
 
 def test_every_catalog_image_is_on_the_engine_with_its_course_tag():
-    from dockernet_nb.engine import client
+    from dockernet_nb.engine.connection import client
 
     for image in CATALOG:
         found = client().images.get(image.tag)

@@ -17,8 +17,8 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from dockernet_nb import labels
-from dockernet_nb.engine import client
+from dockernet_nb.engine import labels
+from dockernet_nb.engine.connection import client
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))

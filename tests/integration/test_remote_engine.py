@@ -11,7 +11,8 @@ import time
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb import engine, labels, replay
+from dockernet_nb import replay
+from dockernet_nb.engine import connection as engine, labels
 from tests.second_engine import SecondEngine
 
 

@@ -13,9 +13,9 @@ import types
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb import checks_routing
+from dockernet_nb import checks
 from dockernet_nb.errors import CommandTimeout, InvalidInput
-from dockernet_nb.housekeeping import course_objects, remove_objects
+from dockernet_nb.engine.sweep import course_objects, remove_objects
 
 ROUTER_CAPS = ["NET_ADMIN"]
 FRR_CAPS = ["NET_ADMIN", "SYS_ADMIN"]
@@ -137,14 +137,14 @@ def test_masquerade_changes_the_source_in_the_server_log(lans):
 def test_check_web_closed_to_lan1(lans):
     names = {"client": "rt-alice", "neighbour": "rt-bob", "server": "rt-web", "net": "rt-lan2"}
     dnb.add_rule("rt-router", f"-A FORWARD -s {lans.lan1.subnet} -p tcp --dport 8000 -j ACCEPT")
-    assert not checks_routing.check_web_closed_to_lan1(None, **names)
+    assert not checks.check_web_closed_to_lan1(None, **names)
     below = dnb.add_rule("rt-router", f"-A FORWARD -s {lans.lan1.subnet} -p tcp --dport 8000 -j REJECT")
-    result = checks_routing.check_web_closed_to_lan1(below, **names)
+    result = checks.check_web_closed_to_lan1(below, **names)
     assert not result and "still reaches" in result.message and "first rule" in result.hint
     above = dnb.add_rule("rt-router", f"-I FORWARD 1 -s {lans.lan1.subnet} -p tcp --dport 8000 -j REJECT")
-    assert checks_routing.check_web_closed_to_lan1(above, **names)
+    assert checks.check_web_closed_to_lan1(above, **names)
     everything = dnb.add_rule("rt-router", f"-I FORWARD 1 -s {lans.lan1.subnet} -j DROP")
-    result = checks_routing.check_web_closed_to_lan1(everything, **names)
+    result = checks.check_web_closed_to_lan1(everything, **names)
     assert not result and "cannot even ping" in result.message
     for rule in (f"-s {lans.lan1.subnet} -j DROP", f"-s {lans.lan1.subnet} -p tcp --dport 8000 -j REJECT"):
         for _ in range(2):
@@ -254,11 +254,11 @@ def test_a_broken_link_moves_the_route_and_the_ttl(triangle):
 
 def test_check_ospf_detour(triangle):
     names = {"router": "os-r1", "peer": "os-r2", "detour": "os-r3", "link": "os-n12", "lan": "os-lan2"}
-    assert not checks_routing.check_ospf_detour(None, **names)
-    assert not checks_routing.check_ospf_detour("anything", wait=1, **names)  # still the direct way
+    assert not checks.check_ospf_detour(None, **names)
+    assert not checks.check_ospf_detour("anything", wait=1, **names)  # still the direct way
     iface = dnb.ospf_neighbours("os-r1").set_index("neighbour").loc["os-r2", "iface"]
     answer = dnb.exec("os-r1", ["vtysh", "-c", "configure terminal", "-c", f"interface {iface}", "-c", "ip ospf cost 100"])
-    result = checks_routing.check_ospf_detour(answer, **names)
+    result = checks.check_ospf_detour(answer, **names)
     assert result, result
     assert "total cost 30" in result.message
     dnb.exec("os-r1", ["vtysh", "-c", "configure terminal", "-c", f"interface {iface}", "-c", "no ip ospf cost"])
@@ -364,14 +364,14 @@ def test_check_proxy_or_dnat(tidy):
     other = dnb.create_net("nat-other")
     dnb.run("uptime", name="nat-web", ports=f"{other.gateway}:{PORT}:8000", detach=True)
     dnb.wait_for_port("nat-web", 8000)
-    assert not checks_routing.check_proxy_or_dnat(None, server="nat-web")
-    assert not checks_routing.check_proxy_or_dnat("banana", server="nat-web")
-    assert checks_routing.check_proxy_or_dnat("proxy", server="nat-web")
-    assert checks_routing.check_proxy_or_dnat("docker-proxy", server="nat-web")
-    wrong = checks_routing.check_proxy_or_dnat("dnat", server="nat-web")
+    assert not checks.check_proxy_or_dnat(None, server="nat-web")
+    assert not checks.check_proxy_or_dnat("banana", server="nat-web")
+    assert checks.check_proxy_or_dnat("proxy", server="nat-web")
+    assert checks.check_proxy_or_dnat("docker-proxy", server="nat-web")
+    wrong = checks.check_proxy_or_dnat("dnat", server="nat-web")
     assert not wrong and "the engine says proxy" in wrong.message
     # From the host's network the kernel's DNAT is the truth.
-    assert checks_routing.check_proxy_or_dnat("dnat", server="nat-web", net="host")
+    assert checks.check_proxy_or_dnat("dnat", server="nat-web", net="host")
 
 
 def test_kvm_preflight_reports_every_check(monkeypatch):

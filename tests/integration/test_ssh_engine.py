@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb import engine, labels, replay
+from dockernet_nb import replay
+from dockernet_nb.engine import connection as engine, labels
 
 
 def _free_port() -> int:

@@ -8,9 +8,9 @@ import pytest
 from matplotlib.text import Text
 
 import dockernet_nb as dnb
-from dockernet_nb import labels
-from dockernet_nb.engine import client
-from dockernet_nb.topology_map import read_snapshot
+from dockernet_nb.engine import labels
+from dockernet_nb.engine.connection import client
+from dockernet_nb.verbs.topology import read_snapshot
 
 
 @pytest.fixture

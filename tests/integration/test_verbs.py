@@ -10,8 +10,8 @@ import docker
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb import labels
-from dockernet_nb.engine import client
+from dockernet_nb.engine import labels
+from dockernet_nb.engine.connection import client
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -245,9 +245,9 @@ def test_cleanup_removes_the_course_objects_and_nothing_else():
         foreign.reload()
         assert foreign.status == "running"
         assert client().networks.get(foreign_net.id).name == foreign_net.name
-        with pytest.raises(dnb.NameInUse, match="not started by the course"):
+        with pytest.raises(dnb.NameInUse, match="not made by this course"):
             dnb.stop(foreign.name)
-        with pytest.raises(dnb.NameInUse, match="not created by the course"):
+        with pytest.raises(dnb.NameInUse, match="not made by this course.*docker network rm"):
             dnb.remove_net(foreign_net.name)
     finally:
         foreign.remove(force=True)

@@ -9,8 +9,9 @@ import pytest
 import requests
 
 import dockernet_nb as dnb
-from dockernet_nb import engine, labels
-from dockernet_nb.container_verbs import _argv, parse_ports
+from dockernet_nb.engine import connection as engine, labels
+from dockernet_nb.verbs.containers import argv_of
+from dockernet_nb.engine.ports import parse_ports
 from dockernet_nb.records import CommandResult
 
 
@@ -51,13 +52,13 @@ def test_bad_port_specs_say_how_to_write_one(spec):
     ],
 )
 def test_commands_may_be_strings_or_lists(command, argv):
-    assert _argv(command) == argv
+    assert argv_of(command) == argv
 
 
 @pytest.mark.parametrize("command", ["echo 'unclosed", ["echo", 3]])
 def test_bad_commands_are_rejected_before_anything_runs(command):
     with pytest.raises(dnb.InvalidInput):
-        _argv(command)
+        argv_of(command)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,7 @@ def test_docker_names_carry_lesson_and_session():
     try:
         assert labels.docker_name("redis") == f"unit-{labels.session_id()}-redis"
         assert labels.labels_for("redis")[labels.NAME] == "redis"
-        with pytest.raises(ValueError):
+        with pytest.raises(dnb.InvalidInput, match="like 'bridge'"):
             labels.set_lesson("bad name")
     finally:
         labels.set_lesson(before)

@@ -270,7 +270,7 @@ def record() -> None:  # pragma: no cover - needs the engine
     import time
 
     import dockernet_nb as dnb
-    from dockernet_nb import routing
+    from dockernet_nb.verbs import ospf as routing, routes
 
     caps = ["NET_ADMIN", "SYS_ADMIN"]
     forward = {"net.ipv4.ip_forward": "1"}
@@ -288,7 +288,7 @@ def record() -> None:  # pragma: no cover - needs the engine
         routing.wait_for_frr(name)
         for net in nets[1:]:
             dnb.connect(name, net)
-        routing.drop_default_route(name)
+        routes.drop_default_route(name)
 
     dnb.start_lesson("fixtures")
     try:

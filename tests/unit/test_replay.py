@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb import labels, replay
+from dockernet_nb import replay
+from dockernet_nb.engine import labels
 from dockernet_nb.records import CommandResult, ContainerHandle
 
 NOTE = "[replayed: recorded live on 2026-11-27 with Docker engine 20.10.24; no engine was used for this output]"

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from dockernet_nb.topology_map import draw_topology, figure_png  # noqa: E402
+from dockernet_nb.display.topology import draw_topology, figure_png  # noqa: E402
 
 
 def _snapshot() -> dict:

@@ -1,0 +1,31 @@
+"""``dnb.cleanup()``: remove what this kernel made (and what dead kernels left), nothing else."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dockernet_nb.engine.sweep import course_objects, remove_objects
+from dockernet_nb.replay import recordable
+
+__all__ = ["cleanup"]
+
+
+@recordable
+def cleanup(*, everything: bool = False, dry_run: bool = False) -> pd.DataFrame:
+    """Remove this session's containers and networks, and those left by kernels that died.
+
+    ``everything=True`` removes every course object on the engine (other running kernels' too).
+    Returns a frame of what was (or, with ``dry_run=True``, would be) removed.
+    Example::
+
+        >>> dnb.cleanup()        # doctest: +SKIP
+             kind   name  docker_name ...
+        0  container  redis  bridge-3f2a-redis ...
+    """
+    if everything:
+        objects = course_objects("all")
+    else:
+        objects = pd.concat([course_objects("session"), course_objects("stale")], ignore_index=True)
+    if not dry_run:
+        remove_objects(objects)
+    return objects.reset_index(drop=True)

@@ -1,0 +1,123 @@
+"""Firewalls: read and change iptables inside a container, and read the engine host's own rules.
+
+Each verb runs what a learner would type (``iptables-save``, ``iptables -A ...``) in a container and
+hands the text to :mod:`dockernet_nb.parsers.iptables`, so every answer is a DataFrame that came from
+the engine just now. Example::
+
+    >>> dnb.iptables_rules("router")                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import shlex
+
+import pandas as pd
+
+from dockernet_nb.errors import InvalidInput
+from dockernet_nb.parsers import iptables
+from dockernet_nb.records import CommandResult
+from dockernet_nb.replay import recordable
+from dockernet_nb.verbs import containers
+from dockernet_nb.verbs.common import Container, checked
+
+__all__ = ["iptables_rules", "host_iptables_rules", "add_rule"]
+
+_LEGACY_WARNING = "iptables-legacy tables present"
+TABLES = ("filter", "nat", "mangle", "raw")
+
+
+def _rules(text: str, table: str, chain: str | None) -> pd.DataFrame:
+    frame = iptables.parse(text)
+    frame = frame[frame["table"] == table] if frame.attrs.get("dialect") == "iptables-save" else frame
+    if chain is not None:
+        frame = frame[frame["chain"] == chain]
+    frame = frame.reset_index(drop=True)
+    frame.attrs["raw"] = text
+    return frame
+
+
+@recordable
+def iptables_rules(container: Container, *, table: str = "filter", chain: str | None = None) -> pd.DataFrame:
+    """The rules of one iptables table in a running container (``iptables-save -t TABLE``), one row each.
+
+    The columns are those of :mod:`dockernet_nb.parsers.iptables`; the chain policies are in
+    ``frame.attrs["policies"]``. The container needs ``cap_add=["NET_ADMIN"]`` to read its tables.
+    Example::
+
+        >>> dnb.iptables_rules("router")[["chain", "target", "protocol", "dport"]]     # doctest: +SKIP
+               chain  target protocol dport
+        0    FORWARD  ACCEPT      tcp  8000
+    """
+    result = checked(containers.exec(container, ["iptables-save", "-t", table]), "read iptables", container)
+    return _rules(result.stdout, table, chain)
+
+
+@recordable
+def host_iptables_rules(*, table: str = "nat", chain: str | None = None) -> pd.DataFrame:
+    """The engine host's own iptables rules, read by a one-off debian container on the host network.
+
+    Docker writes its rules for networks and published ports here. The helper container shares the
+    host's network stack (``net="host"``) and may read it (``cap_add=["NET_ADMIN"]``); it changes nothing.
+    Example::
+
+        >>> dnb.host_iptables_rules(table="nat", chain="DOCKER")                # doctest: +SKIP
+    """
+    if table not in TABLES:
+        raise InvalidInput(f"table must be one of {', '.join(TABLES)}; got {table!r}.")
+    result = _read_host_rules("iptables-save", table)
+    if _LEGACY_WARNING in result.output:
+        # The host keeps its rules with the legacy backend: read those instead of the empty nft view.
+        result = _read_host_rules("iptables-legacy-save", table)
+    checked(result, "read the host's iptables", "the host helper")
+    return _rules(result.stdout, table, chain)
+
+
+def _read_host_rules(program: str, table: str) -> CommandResult:
+    """``iptables-save`` on the host's network stack: the course's own helper, the only one that may
+    combine net="host" with NET_ADMIN (learners' containers may not: they could rewrite the firewall)."""
+    result = containers.run_helper(
+        "debian", [program, "-t", table], net="host", cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"]
+    )
+    assert isinstance(result, CommandResult)
+    return result
+
+
+def _check_form(rule: str) -> tuple[list[str], list[str]]:
+    """``-A FORWARD ...`` / ``-I FORWARD [n] ...`` -> (the words to add it, the rule without the verb).
+
+    The second list starts with the chain: ``["-C", *it]`` tests for the rule, ``["-D", *it]`` deletes it.
+    """
+    try:
+        words = shlex.split(rule)
+    except ValueError as e:
+        raise InvalidInput(f"Could not split the rule {rule!r} into words ({e}); check its quotes.") from None
+    if len(words) < 3 or words[0] not in ("-A", "-I"):
+        raise InvalidInput(f"Write the rule as iptables would after the table, e.g. '-A FORWARD -p tcp --dport 6379 -j REJECT'; got {rule!r}.")
+    rest = words[2:]
+    if words[0] == "-I" and rest and rest[0].isdigit():
+        rest = rest[1:]
+    return words, [words[1], *rest]
+
+
+@recordable
+def add_rule(container: Container, rule: str, *, table: str = "filter") -> pd.DataFrame:
+    """Add an iptables rule in a container unless an identical one is there; return the table's rules.
+
+    ``rule`` is what follows ``iptables -t TABLE``. ``-A CHAIN ...`` appends, unless ``iptables -C``
+    finds the same rule in the chain already; ``-I CHAIN [N] ...`` inserts at position N (default 1)
+    after deleting any copy of the same rule further down. Either way running the cell again leaves one
+    copy, where the rule asked for it. Example::
+
+        >>> dnb.add_rule("router", "-A FORWARD -p tcp --dport 6379 -j REJECT --reject-with tcp-reset")  # doctest: +SKIP
+    """
+    add, same = _check_form(rule)
+    iptables = ["iptables", "-t", table]
+    if add[0] == "-I":
+        for _ in range(20):  # -D removes one copy at a time
+            if not containers.exec(container, [*iptables, "-D", *same]).ok:
+                break
+    elif containers.exec(container, [*iptables, "-C", *same]).ok:
+        return iptables_rules(container, table=table)
+    checked(containers.exec(container, [*iptables, *add]), "change iptables", container)
+    return iptables_rules(container, table=table)
+
