@@ -34,6 +34,7 @@ from dockernet_nb.errors import (
     NotRecorded,
     ParseError,
     RecordingError,
+    SetupError,
 )
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ __all__ = [
     "ConnectionRefused",
     "NotRecorded",
     "RecordingError",
+    "SetupError",
 ]
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "EngineError",
     "NotRecorded",
     "RecordingError",
+    "SetupError",
 ]
 
 
@@ -83,3 +84,7 @@ class NotRecorded(DockernetError):
 
 class RecordingError(DockernetError):
     """A recording file is unreadable or holds something that is not a recorded answer; nothing of it is used."""
+
+
+class SetupError(DockernetError):
+    """Installing or building something the course needs (packages, an engine, images) failed."""

@@ -7,7 +7,7 @@ import html
 
 import pandas as pd
 
-__all__ = ["CommandResult", "NetworkHandle", "ContainerHandle"]
+__all__ = ["CommandResult", "NetworkHandle", "ContainerHandle", "RECORD_TYPES"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,3 +101,11 @@ class ContainerHandle:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([dataclasses.asdict(self)])
+
+
+# The records a recording may hold, by name: replay rebuilds answers only from this table.
+RECORD_TYPES: dict[str, type] = {
+    "CommandResult": CommandResult,
+    "NetworkHandle": NetworkHandle,
+    "ContainerHandle": ContainerHandle,
+}

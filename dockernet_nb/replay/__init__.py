@@ -13,26 +13,38 @@ Only the outermost verb of a call is recorded: verbs that call verbs replay as o
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 import functools
-import html
 import json
 import os
 import threading
 from collections import defaultdict
-from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-import pandas as pd
-
 from dockernet_nb import errors
-from dockernet_nb.errors import NotRecorded
 from dockernet_nb.engine import labels
+from dockernet_nb.errors import NotRecorded
+from dockernet_nb.replay.book import RECORDINGS, Book, recordings_dir
+from dockernet_nb.replay.codec import decode, encode
+from dockernet_nb.replay.replayed import Replayed, ReplayedFrame, ReplayedText
 
-__all__ = ["recordable", "mode", "NotRecorded", "ReplayedFrame", "replay_note", "RECORDINGS", "set_mode"]
+__all__ = [
+    "recordable",
+    "mode",
+    "set_mode",
+    "recording",
+    "begin_lesson",
+    "current_book",
+    "nested",
+    "encode",
+    "decode",
+    "Book",
+    "RECORDINGS",
+    "recordings_dir",
+    "Replayed",
+    "ReplayedFrame",
+    "ReplayedText",
+]
 
-RECORDINGS = Path(__file__).parent / "recordings"  # shipped with the package; DOCKERNET_NB_RECORDINGS overrides
 MODES = ("live", "replay")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,67 +76,10 @@ def recording() -> bool:
     return os.environ.get("DOCKERNET_NB_RECORD", "") == "1"
 
 
-def recordings_dir() -> Path:
-    return Path(os.environ.get("DOCKERNET_NB_RECORDINGS") or RECORDINGS)
-
-
-def _file(lesson: str) -> Path:
-    return recordings_dir() / f"{lesson}.json"
-
-
-class _Book:
-    """One lesson's recording: metadata and the list of calls."""
-
-    def __init__(self, lesson: str, data: dict) -> None:
-        self.lesson = lesson
-        self.data = data
-        self.index: dict[tuple[str, str], list[dict]] = defaultdict(list)
-        for call in data.get("calls", []):
-            self.index[(call["verb"], call["key"])].append(call["result"])
-
-    @classmethod
-    def fresh(cls, lesson: str) -> "_Book":
-        from dockernet_nb.engine.connection import engine_version
-
-        return cls(
-            lesson,
-            {
-                "lesson": lesson,
-                "recorded_at": datetime.date.today().isoformat(),
-                "engine_version": engine_version(),
-                "session": labels.session_id(),
-                "calls": [],
-            },
-        )
-
-    @classmethod
-    def load(cls, lesson: str) -> "_Book":
-        path = _file(lesson)
-        if not path.exists():
-            raise NotRecorded(
-                f"There is no recorded run of the lesson {lesson!r} ({path.name} is missing), and replay mode "
-                "needs one. To run live, start a Docker engine (`dockernet-nb engine`) and restart the kernel."
-            )
-        return cls(lesson, json.loads(path.read_text()))
-
-    def note(self) -> str:
-        return (
-            f"[replayed: recorded live on {self.data.get('recorded_at')} with Docker engine "
-            f"{self.data.get('engine_version')}; no engine was used for this output]"
-        )
-
-    def add(self, verb: str, key: str, result: dict) -> None:
-        self.data["calls"].append({"verb": verb, "key": key, "result": result})
-        recordings_dir().mkdir(parents=True, exist_ok=True)
-        tmp = _file(self.lesson).with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-        tmp.replace(_file(self.lesson))
-
-
-def _book() -> _Book:
+def _book() -> Book:
     book = _state["book"]
     if book is None or book.lesson != labels.lesson():
-        book = _Book.load(labels.lesson())
+        book = Book.load(labels.lesson())
         _state["book"] = book
     return book
 
@@ -133,22 +88,20 @@ def begin_lesson(lesson: str) -> None:
     """Called by start_lesson: a fresh recording when recording, the lesson's book when replaying."""
     _state["seen"].clear()
     if mode() == "live" and recording():
-        _state["book"] = _Book.fresh(lesson)
-        _state["book"].add("__meta__", "", {"type": "none"})  # writes the file even for a lesson with no calls
+        from dockernet_nb.engine.connection import engine_version
+
+        _state["book"] = Book.fresh(lesson, engine_version())
+        _state["book"].save()  # the file exists even for a lesson with no calls
     elif mode() == "replay":
-        _state["book"] = _Book.load(lesson)
+        _state["book"] = Book.load(lesson)
         # Replay as the recorded session, so names and session filters read as they did live.
         labels.adopt_session(_state["book"].data.get("session") or labels.session_id())
     else:
         _state["book"] = None
 
 
-def current_book() -> _Book:
+def current_book() -> Book:
     return _book()
-
-
-def replay_note() -> str:
-    return _book().note()
 
 
 def _canonical(value: Any) -> Any:
@@ -235,138 +188,3 @@ def _short(key: str) -> str:
     parts += [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in data["kwargs"].items()]
     text = ", ".join(parts)
     return text if len(text) < 200 else text[:197] + "..."
-
-
-# Encoding results -------------------------------------------------------------------------------
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
-def encode(result: Any) -> dict:
-    from dockernet_nb import records
-
-    if result is None:
-        return {"type": "none"}
-    if isinstance(result, pd.DataFrame):
-        return {
-            "type": "frame",
-            "columns": [str(c) for c in result.columns],
-            "dtypes": {str(c): str(t) for c, t in result.dtypes.items()},
-            "rows": _json_safe(result.astype(object).where(result.notna(), None).values.tolist()),
-            "attrs": _json_safe(result.attrs),
-        }
-    if isinstance(result, str):
-        return {"type": "str", "text": result}
-    if isinstance(result, (int, float, bool)):
-        return {"type": "scalar", "value": result}
-    if dataclasses.is_dataclass(result):
-        return {"type": type(result).__name__, "module": type(result).__module__, "fields": _json_safe(dataclasses.asdict(result))}
-    if isinstance(result, dict):
-        return {"type": "dict", "value": _json_safe(result)}
-    if isinstance(result, list):
-        return {"type": "list", "value": _json_safe(result)}
-    raise TypeError(f"cannot record a {type(result).__name__}")
-
-
-def decode(stored: dict, note: str) -> Any:
-    kind = stored["type"]
-    if kind == "none":
-        return None
-    if kind == "error":
-        cls = getattr(errors, stored["class"], errors.DockernetError)
-        raise cls(f"{note}\n{stored['message']}")
-    if kind == "frame":
-        frame = pd.DataFrame(stored["rows"], columns=stored["columns"])
-        for column, dtype in stored["dtypes"].items():
-            try:
-                frame[column] = frame[column].astype(dtype)
-            except (TypeError, ValueError):
-                pass
-        replayed = ReplayedFrame(frame)
-        replayed.attrs.update(stored["attrs"])
-        replayed.attrs["replayed"] = note
-        return replayed
-    if kind == "str":
-        return ReplayedText(stored["text"], note)
-    if kind in ("scalar", "dict", "list"):
-        return stored["value"]
-    import importlib
-
-    cls = getattr(importlib.import_module(stored["module"]), kind)
-    return Replayed(cls(**stored["fields"]), note)
-
-
-class ReplayedFrame(pd.DataFrame):
-    """A DataFrame from a recording: shows where it came from above the table."""
-
-    @property
-    def _constructor(self):
-        return ReplayedFrame
-
-    def _note(self) -> str:
-        return self.attrs.get("replayed", "[replayed]")
-
-    def __repr__(self) -> str:
-        # pandas names the class in an empty frame's repr; say DataFrame, as a live run would.
-        table = super().__repr__().replace("Empty ReplayedFrame", "Empty DataFrame", 1)
-        return f"{self._note()}\n{table}"
-
-    def _repr_html_(self) -> str | None:
-        table = super()._repr_html_()
-        return f'<p class="dnb-replayed"><i>{html.escape(self._note())}</i></p>\n{table}'
-
-
-class ReplayedText(str):
-    """Text a server sent in the recorded run; printing it says so first."""
-
-    def __new__(cls, text: str, note: str) -> "ReplayedText":
-        made = super().__new__(cls, text)
-        made.note = note
-        return made
-
-    def __str__(self) -> str:
-        return f"{self.note}\n{str.__str__(self)}"
-
-    def __repr__(self) -> str:
-        return f"{self.note}\n{str.__repr__(self)}"
-
-
-class Replayed:
-    """A recorded record (handle, result) that shows it was replayed; attributes pass through."""
-
-    def __init__(self, wrapped: Any, note: str) -> None:
-        object.__setattr__(self, "_wrapped", wrapped)
-        object.__setattr__(self, "_note", note)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._wrapped, name)
-
-    def __str__(self) -> str:
-        return f"{self._note}\n{self._wrapped}"
-
-    def __repr__(self) -> str:
-        return f"{self._note}\n{self._wrapped!r}"
-
-    def __bool__(self) -> bool:
-        return bool(self._wrapped)
-
-    def __eq__(self, other: object) -> bool:
-        return self._wrapped == (other._wrapped if isinstance(other, Replayed) else other)
-
-    def __hash__(self) -> int:
-        return hash(self._wrapped)
-
-    def _repr_html_(self) -> str:
-        inner = self._wrapped._repr_html_() if hasattr(self._wrapped, "_repr_html_") else html.escape(repr(self._wrapped))
-        return f'<p class="dnb-replayed"><i>{html.escape(self._note)}</i></p>\n{inner}'
-

@@ -190,6 +190,9 @@ def run_helper(
         "dns_opt": ["ndots:1"],
         **{k: v for k, v in options.items() if v is not None},
     }
+    if str(kwargs.get("network_mode", "")).startswith("container:"):
+        # The container uses the other one's network stack, resolv.conf included: Docker refuses DNS options.
+        del kwargs["dns"], kwargs["dns_opt"]
     if net is not None:
         network = network_docker_name(net, docker_command=f"docker run --network {net} ...")
         kwargs["network"] = network

@@ -75,10 +75,85 @@ def test_replay_answers_in_order_then_repeats_the_last_and_refuses_unrecorded_ca
         assert status.mode == "replay" and "recorded on 2026-11-27" in status.where
         answers = [str.__str__(dnb.networks()) for _ in range(3)]
         assert answers == ["first", "second", "second"]
-        with pytest.raises(replay.NotRecorded, match="not part of the recorded run"):
+        with pytest.raises(dnb.NotRecorded, match="not part of the recorded run"):
             dnb.containers()
-        with pytest.raises(replay.NotRecorded, match="no recorded run of the lesson 'nolesson'"):
+        with pytest.raises(dnb.NotRecorded, match="no recorded run of the lesson 'nolesson'"):
             dnb.start_lesson("nolesson")
+    finally:
+        labels.set_lesson(before)
+        replay._state["book"] = None
+
+
+def _replay_lesson(tmp_path, monkeypatch, name: str, calls: list, **meta):
+    data = {"lesson": name, "recorded_at": "2026-11-29", "engine_version": "28.5.2", "session": "0a1b2c3d", "calls": calls}
+    data.update(meta)
+    (tmp_path / f"{name}.json").write_text(json.dumps(data))
+    monkeypatch.setenv("DOCKERNET_NB_RECORDINGS", str(tmp_path))
+    monkeypatch.setenv("DOCKERNET_NB_MODE", "replay")
+
+
+HOSTILE_RESULTS = [
+    # what the old decoder imported and called: os.system(command=...)
+    {"type": "system", "module": "os", "fields": {"command": "touch {marker}"}},
+    {"type": "record", "record": "system", "fields": {"command": "touch {marker}"}},
+    {"type": "record", "record": "CommandResult", "module": "os", "fields": {"command": "x", "exit_code": 0, "stdout": "", "stderr": "", "extra": 1}},
+    {"type": "record", "record": "CommandResult", "fields": {"command": "x", "exit_code": "0; touch {marker}", "stdout": "", "stderr": ""}},
+    {"type": "error", "class": "SystemExit", "message": "bye"},
+    {"type": "error", "class": "__builtins__", "message": "x"},
+    {"type": "frame", "columns": ["a"], "dtypes": {"a": "category; import os"}, "rows": [["x"]], "attrs": {}},
+    {"type": "frame", "columns": ["a"], "dtypes": {"a": "string"}, "rows": [[{"__reduce__": "os.system"}]], "attrs": {}},
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_RESULTS, ids=range(len(HOSTILE_RESULTS)))
+def test_a_hostile_recording_is_refused_whole_and_runs_nothing(tmp_path, monkeypatch, hostile):
+    marker = tmp_path / "marker"
+    result = json.loads(json.dumps(hostile).replace("{marker}", str(marker)))
+    calls = [
+        {"verb": "networks", "key": replay._key((), {}), "result": {"type": "str", "text": "fine"}},
+        {"verb": "containers", "key": replay._key((), {}), "result": result},
+    ]
+    _replay_lesson(tmp_path, monkeypatch, "hostile", calls)
+    before = labels.lesson()
+    try:
+        with pytest.raises(dnb.RecordingError, match=r"hostile\.json.*call 1 \(containers\)") as caught:
+            dnb.start_lesson("hostile")
+        assert isinstance(caught.value, dnb.DockernetError)
+        assert not marker.exists()
+    finally:
+        labels.set_lesson(before)
+        replay._state["book"] = None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"lesson": "corrupt", "calls": [', "\x00\x01binary", '["a list"]', '{"lesson": "corrupt", "recorded_at": "x", "engine_version": "y", "calls": {}}',
+     '{"lesson": "corrupt", "recorded_at": "x", "engine_version": "y", "session": "../../etc", "calls": []}'],
+    ids=["truncated", "binary", "list", "calls-not-list", "session-not-hex"],
+)
+def test_a_corrupt_recording_is_one_course_error_naming_the_file(tmp_path, monkeypatch, text):
+    (tmp_path / "corrupt.json").write_text(text)
+    monkeypatch.setenv("DOCKERNET_NB_RECORDINGS", str(tmp_path))
+    monkeypatch.setenv("DOCKERNET_NB_MODE", "replay")
+    before = labels.lesson()
+    try:
+        with pytest.raises(dnb.RecordingError, match=r"corrupt\.json") as caught:
+            dnb.start_lesson("corrupt")
+        assert "nothing of it was used" in str(caught.value)
+    finally:
+        labels.set_lesson(before)
+        replay._state["book"] = None
+
+
+def test_a_well_formed_recording_with_every_kind_of_answer_replays(tmp_path, monkeypatch):
+    handle = ContainerHandle("redis", "b-0a1b2c3d-redis", "abc", "redis", "running", {"mynet": "172.24.0.2"})
+    calls = [{"verb": "containers", "key": replay._key((), {}), "result": replay.encode(handle)}]
+    _replay_lesson(tmp_path, monkeypatch, "wellformed", calls)
+    before = labels.lesson()
+    try:
+        dnb.start_lesson("wellformed")
+        back = dnb.containers()
+        assert back.addresses == {"mynet": "172.24.0.2"} and repr(back).startswith("[replayed: recorded live on 2026-11-29")
     finally:
         labels.set_lesson(before)
         replay._state["book"] = None

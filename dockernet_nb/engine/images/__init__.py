@@ -18,13 +18,12 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 
 from dockernet_nb.display.progress import print_report
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.errors import DockernetError, ImageMissing
+from dockernet_nb.errors import ImageMissing, InvalidInput
 
 __all__ = ["CourseImage", "CATALOG", "resolve", "missing_images", "ensure_images", "Report", "image_table"]
 
@@ -141,21 +140,17 @@ def resolve(image: str) -> str:
 
 
 def _present(tag: str) -> bool:
-    import docker.errors
-
     try:
         with engine_errors(f"looking for image {tag}"):
             client().images.get(tag)
         return True
     except ImageMissing:
         return False
-    except docker.errors.NotFound:  # pragma: no cover - engine_errors translates it
-        return False
 
 
 def missing_images(names: Sequence[str] | None = None) -> list[CourseImage]:
     """The course images (all, or those named) that the engine does not have yet."""
-    wanted = [_BY_NAME[n] for n in names] if names else list(CATALOG)
+    wanted = [by_name(n) for n in names] if names else list(CATALOG)
     return [image for image in wanted if not _present(image.tag)]
 
 
@@ -193,11 +188,11 @@ def ensure_images(
 
     report = report or print_report
     started = time.monotonic()
-    wanted = [_BY_NAME[n] for n in names] if names else list(CATALOG)
+    wanted = [by_name(n) for n in names] if names else list(CATALOG)
     # A derived image needs its base, even if only the derived one was asked for.
     for image in list(wanted):
-        if image.base and _BY_NAME[image.base] not in wanted:
-            wanted.insert(0, _BY_NAME[image.base])
+        if image.base and by_name(image.base) not in wanted:
+            wanted.insert(0, by_name(image.base))
     outcome = {image.name: "present" for image in wanted if _present(image.tag)}
     todo = [image for image in wanted if image.name not in outcome]
     if not todo:
@@ -215,7 +210,7 @@ def ensure_images(
             chosen = "hub"
     makers = {"registry": registry.pull, "offline": offline.build, "hub": hub.build}
     if chosen not in makers:
-        raise DockernetError(f"Unknown image source {chosen!r}: use auto, registry, offline or hub.")
+        raise InvalidInput(f"Unknown image source {chosen!r}: use auto, registry, offline or hub.")
     report(f"Getting them from: {_SOURCE_WORDS[chosen]}.", 0.0)
     makers[chosen](todo, report)
     for image in todo:
@@ -241,10 +236,14 @@ def build_from_dockerfile(tag: str, dockerfile: str, labels: dict[str, str]) -> 
 
 
 def derived_dockerfile(image: CourseImage) -> str:
-    base = _BY_NAME[image.base].tag if image.base else ""
+    base = by_name(image.base).tag if image.base else ""
     return f"FROM {base}\nCMD {json.dumps(list(image.cmd or ()))}\n"
 
 
 def by_name(name: str) -> CourseImage:
-    return _BY_NAME[name]
+    """The course image of a short name; an unknown name is an error that lists the known ones."""
+    image = _BY_NAME.get(name)
+    if image is None:
+        raise InvalidInput(f"{name!r} is not a course image; the course images are {', '.join(_BY_NAME)}.")
+    return image
 

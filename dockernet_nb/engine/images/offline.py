@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from dockernet_nb.engine import apt
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.errors import DockernetError
+from dockernet_nb.engine.provision import running_as_root
+from dockernet_nb.errors import SetupError
 from dockernet_nb.engine.images import (
     IMAGE_LABEL,
     CourseImage,
@@ -61,7 +63,7 @@ def possible() -> bool:
     """True where this host can build the images itself: Linux, root, apt, and a local engine."""
     return (
         platform.system() == "Linux"
-        and os.geteuid() == 0
+        and running_as_root()
         and _local_engine()
         and (shutil.which("debootstrap") is not None or shutil.which("apt-get") is not None)
     )
@@ -71,7 +73,7 @@ def _ensure_debootstrap(report: Report) -> None:
     if shutil.which("debootstrap"):
         return
     report("Installing debootstrap with apt-get ...", None)
-    subprocess.run(["apt-get", "install", "-y", "-q", "debootstrap"], check=True, stdout=subprocess.DEVNULL)
+    apt.install(["debootstrap"], start_services=False, say=lambda line: report(line, None))
 
 
 def _debootstrap(image: CourseImage, root: Path, report: Report) -> None:
@@ -96,7 +98,7 @@ def _debootstrap(image: CourseImage, root: Path, report: Report) -> None:
             shown = fraction
             report(f"{image.name}: {line.strip()}", fraction)
     if process.wait() != 0:
-        raise DockernetError(f"debootstrap of the {image.name} tree failed; its last lines were:\n" + "\n".join(tail))
+        raise SetupError(f"debootstrap of the {image.name} tree failed; its last lines were:\n" + "\n".join(tail))
 
 
 def _trees_in_parallel(images: list[CourseImage], workdir: Path, report: Report) -> dict[str, Path]:
@@ -123,7 +125,9 @@ def _trees_in_parallel(images: list[CourseImage], workdir: Path, report: Report)
 def _import_tree(image: CourseImage, root: Path, report: Report) -> None:
     report(f"Importing the {image.name} tree as {image.tag} ...", 0.92)
     with tempfile.NamedTemporaryFile(suffix=".tar") as tar:
-        subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-cf", tar.name, "."], check=True)
+        packed = subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-cf", tar.name, "."], capture_output=True, text=True)
+        if packed.returncode != 0:
+            raise SetupError(f"Packing the {image.name} tree failed (tar exit code {packed.returncode}): {packed.stderr.strip()[-500:]}")
         repository, tag = image.tag.rsplit(":", 1)
         with engine_errors(f"importing {image.tag}"):
             client().api.import_image(

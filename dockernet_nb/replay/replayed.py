@@ -1,0 +1,75 @@
+"""Replayed answers: each shows, above itself, when and on which engine it was recorded."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["ReplayedFrame", "ReplayedText", "Replayed"]
+
+
+class ReplayedFrame(pd.DataFrame):
+    """A DataFrame from a recording: shows where it came from above the table."""
+
+    @property
+    def _constructor(self):
+        return ReplayedFrame
+
+    def _note(self) -> str:
+        return self.attrs.get("replayed", "[replayed]")
+
+    def __repr__(self) -> str:
+        # pandas names the class in an empty frame's repr; say DataFrame, as a live run would.
+        table = super().__repr__().replace("Empty ReplayedFrame", "Empty DataFrame", 1)
+        return f"{self._note()}\n{table}"
+
+    def _repr_html_(self) -> str | None:
+        table = super()._repr_html_()
+        return f'<p class="dnb-replayed"><i>{html.escape(self._note())}</i></p>\n{table}'
+
+
+class ReplayedText(str):
+    """Text a server sent in the recorded run; printing it says so first."""
+
+    def __new__(cls, text: str, note: str) -> "ReplayedText":
+        made = super().__new__(cls, text)
+        made.note = note
+        return made
+
+    def __str__(self) -> str:
+        return f"{self.note}\n{str.__str__(self)}"
+
+    def __repr__(self) -> str:
+        return f"{self.note}\n{str.__repr__(self)}"
+
+
+class Replayed:
+    """A recorded record (handle, result) that shows it was replayed; attributes pass through."""
+
+    def __init__(self, wrapped: Any, note: str) -> None:
+        object.__setattr__(self, "_wrapped", wrapped)
+        object.__setattr__(self, "_note", note)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._wrapped, name)
+
+    def __str__(self) -> str:
+        return f"{self._note}\n{self._wrapped}"
+
+    def __repr__(self) -> str:
+        return f"{self._note}\n{self._wrapped!r}"
+
+    def __bool__(self) -> bool:
+        return bool(self._wrapped)
+
+    def __eq__(self, other: object) -> bool:
+        return self._wrapped == (other._wrapped if isinstance(other, Replayed) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._wrapped)
+
+    def _repr_html_(self) -> str:
+        inner = self._wrapped._repr_html_() if hasattr(self._wrapped, "_repr_html_") else html.escape(repr(self._wrapped))
+        return f'<p class="dnb-replayed"><i>{html.escape(self._note)}</i></p>\n{inner}'
