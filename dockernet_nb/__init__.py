@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.probes import ping as ping
     from dockernet_nb.verbs.routes import drop_default_route as drop_default_route
     from dockernet_nb.verbs.routes import reachability as reachability
+    from dockernet_nb.verbs.routes import wait_for_path as wait_for_path
     from dockernet_nb.verbs.servers import connections as connections
     from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
     from dockernet_nb.verbs.setup import setup as setup
@@ -108,6 +109,7 @@ _VERBS = {
     "add_rule": "verbs.firewall",
     "drop_default_route": "verbs.routes",
     "reachability": "verbs.routes",
+    "wait_for_path": "verbs.routes",
     "connections": "verbs.servers",
     "wait_for_port": "verbs.servers",
     "docker_proxies": "verbs.host",

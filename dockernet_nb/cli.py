@@ -24,9 +24,8 @@ def _images(args: argparse.Namespace) -> int:
         print(how_to_get_an_engine())
         return 1
     if args.publish:
-        from dockernet_nb.engine.images import registry
-
         from dockernet_nb.display.progress import print_report
+        from dockernet_nb.engine.images import registry
 
         registry.publish(args.publish, print_report)
         return 0

@@ -52,7 +52,7 @@ class CommandResult:
         )
 
 
-def _table_html(record: object) -> str:
+def _table_html(record: NetworkHandle | ContainerHandle) -> str:
     return pd.DataFrame([dataclasses.asdict(record)]).to_html(index=False)
 
 

@@ -18,7 +18,7 @@ def print_report(message: str, fraction: float | None) -> None:
     print(f"{done}{message}", flush=True)
 
 
-def progress_reporter(title: str) -> Callable[[str, "float | None"], None]:
+def progress_reporter(title: str) -> Callable[[str, float | None], None]:
     """A ``report(message, fraction)`` callable; the bar appears on the first report, not before."""
     if not in_notebook():
         return print_report

@@ -18,7 +18,8 @@ import json
 import os
 import threading
 from collections import defaultdict
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from dockernet_nb import errors
 from dockernet_nb.engine import labels

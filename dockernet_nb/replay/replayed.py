@@ -33,7 +33,9 @@ class ReplayedFrame(pd.DataFrame):
 class ReplayedText(str):
     """Text a server sent in the recorded run; printing it says so first."""
 
-    def __new__(cls, text: str, note: str) -> "ReplayedText":
+    note: str
+
+    def __new__(cls, text: str, note: str) -> ReplayedText:
         made = super().__new__(cls, text)
         made.note = note
         return made

@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import html
 
-from dockernet_nb.verbs import containers as container_verbs
+from dockernet_nb.display.topology import draw_topology, figure_png
 from dockernet_nb.errors import DockernetError, InvalidInput
 from dockernet_nb.records import CommandResult, ContainerHandle
-from dockernet_nb.display.topology import draw_topology, figure_png
+from dockernet_nb.verbs import containers as container_verbs
 from dockernet_nb.verbs.topology import read_snapshot
 
 __all__ = ["lab_console", "LabConsole"]
@@ -25,7 +25,7 @@ OK_COLOUR = "#2e7d32"
 ERROR_COLOUR = "#c62828"
 
 
-def lab_console(*, command: str = DEFAULT_COMMAND, timeout: float = 30) -> "LabConsole":
+def lab_console(*, command: str = DEFAULT_COMMAND, timeout: float = 30) -> LabConsole:
     """A panel to connect, disconnect and run commands in this session's containers.
 
     ``command`` is the command box's starting text; ``timeout`` bounds each command in seconds.

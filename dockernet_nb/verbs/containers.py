@@ -22,10 +22,10 @@ import requests.exceptions
 from dockernet_nb.engine import images, labels, policy
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.objects import container_handle, find_container, find_network, network_docker_name
+from dockernet_nb.engine.ports import parse_ports
 from dockernet_nb.errors import CommandTimeout, ContainerNotFound, EngineError, InvalidInput, NameInUse, NotFound
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
 from dockernet_nb.replay import recordable
-from dockernet_nb.engine.ports import parse_ports
 
 __all__ = ["run", "exec", "connect", "disconnect", "logs", "stop", "rm", "containers"]
 
@@ -110,6 +110,12 @@ def run(
     detach: Literal[True], ports: str | Sequence[str] | Mapping | None = ..., cap_add: Sequence[str] | None = ...,
     sysctls: Mapping[str, str] | None = ..., env: Mapping[str, str] | None = ..., pid: str | None = ..., timeout: float = ...,
 ) -> ContainerHandle: ...
+@overload
+def run(
+    image: str, command: Command = ..., *, name: str | None = ..., net: str | NetworkHandle | None = ...,
+    detach: bool, ports: str | Sequence[str] | Mapping | None = ..., cap_add: Sequence[str] | None = ...,
+    sysctls: Mapping[str, str] | None = ..., env: Mapping[str, str] | None = ..., pid: str | None = ..., timeout: float = ...,
+) -> CommandResult | ContainerHandle: ...
 @recordable
 def run(
     image: str,
@@ -160,6 +166,21 @@ def run(
     return run_helper(image, argv, name=name, net=net, detach=detach, timeout=limit, **spec)
 
 
+@overload
+def run_helper(
+    image: str, argv: list[str] | None, *, name: str | None = ..., net: str | NetworkHandle | None = ...,
+    detach: Literal[False] = ..., timeout: float = ..., **options: Any,
+) -> CommandResult: ...
+@overload
+def run_helper(
+    image: str, argv: list[str] | None, *, name: str | None = ..., net: str | NetworkHandle | None = ...,
+    detach: Literal[True], timeout: float = ..., **options: Any,
+) -> ContainerHandle: ...
+@overload
+def run_helper(
+    image: str, argv: list[str] | None, *, name: str | None = ..., net: str | NetworkHandle | None = ...,
+    detach: bool, timeout: float = ..., **options: Any,
+) -> CommandResult | ContainerHandle: ...
 def run_helper(
     image: str,
     argv: list[str] | None,

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dockernet_nb.display.topology import draw_topology
 from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import client, engine_errors
+from dockernet_nb.engine.objects import ipam_of
 from dockernet_nb.errors import NotFound
 from dockernet_nb.replay import recordable
-from dockernet_nb.engine.objects import ipam_of
 
 __all__ = ["topology"]
 

@@ -21,8 +21,6 @@ from pathlib import Path
 
 from dockernet_nb.engine import apt
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.engine.provision import running_as_root
-from dockernet_nb.errors import SetupError
 from dockernet_nb.engine.images import (
     IMAGE_LABEL,
     CourseImage,
@@ -31,6 +29,8 @@ from dockernet_nb.engine.images import (
     by_name,
     derived_dockerfile,
 )
+from dockernet_nb.engine.provision import running_as_root
+from dockernet_nb.errors import SetupError
 
 __all__ = ["possible", "build"]
 
@@ -90,7 +90,7 @@ def _debootstrap(image: CourseImage, root: Path, report: Report) -> None:
     shown = 0.0
     assert process.stdout is not None
     for line in process.stdout:
-        tail = (tail + [line.rstrip()])[-20:]
+        tail = [*tail, line.rstrip()][-20:]
         fraction = next((f for marker, f in _PHASES if line.startswith(marker)), None)
         if fraction is None and line.startswith("I: Retrieving ") and shown >= 0.04:
             fraction = min(shown + _PER_DOWNLOAD, _DOWNLOADS_END)
