@@ -13,6 +13,7 @@ Only the outermost verb of a call is recorded: verbs that call verbs replay as o
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -21,9 +22,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
+
 from dockernet_nb import errors
-from dockernet_nb.engine import labels
+from dockernet_nb.engine import commands, labels
 from dockernet_nb.errors import NotRecorded
+from dockernet_nb.records import CourseFrame, DockerCommand
 from dockernet_nb.replay.book import RECORDINGS, Book, recordings_dir
 from dockernet_nb.replay.codec import decode, encode
 from dockernet_nb.replay.replayed import Replayed, ReplayedFrame, ReplayedText
@@ -148,7 +152,8 @@ def recordable(fn: F) -> F:
         key = _key(args, kwargs) if recording() else ""
         local.n = 1
         try:
-            result = fn(*args, **kwargs)
+            with commands.collecting() as steps:
+                result = with_commands(fn(*args, **kwargs), steps)
         except errors.DockernetError as e:
             if key:
                 _record(verb, key, {"type": "error", "class": type(e).__name__, "message": str(e)})
@@ -161,6 +166,17 @@ def recordable(fn: F) -> F:
 
     wrapper.__wrapped_verb__ = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+def with_commands(result: Any, steps: list[DockerCommand]) -> Any:
+    """The verb's result carrying the docker commands of its steps (tables become :class:`CourseFrame`)."""
+    if isinstance(result, pd.DataFrame):
+        shown = result if isinstance(result, CourseFrame) else CourseFrame(result)
+        shown.attrs = {**result.attrs, "docker": [dataclasses.asdict(c) for c in steps]}
+        return shown
+    if dataclasses.is_dataclass(result) and not isinstance(result, type) and hasattr(result, "docker") and not result.docker:
+        return dataclasses.replace(result, docker=tuple(steps))
+    return result
 
 
 def _record(verb: str, key: str, result: dict) -> None:

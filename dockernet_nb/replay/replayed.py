@@ -5,29 +5,17 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import pandas as pd
+from dockernet_nb.records import CourseFrame
 
 __all__ = ["ReplayedFrame", "ReplayedText", "Replayed"]
 
 
-class ReplayedFrame(pd.DataFrame):
-    """A DataFrame from a recording: shows where it came from above the table."""
+class ReplayedFrame(CourseFrame):
+    """A table from a recording: :class:`CourseFrame` shows ``attrs["replayed"]`` above it."""
 
     @property
-    def _constructor(self):
+    def _constructor(self) -> type[ReplayedFrame]:
         return ReplayedFrame
-
-    def _note(self) -> str:
-        return self.attrs.get("replayed", "[replayed]")
-
-    def __repr__(self) -> str:
-        # pandas names the class in an empty frame's repr; say DataFrame, as a live run would.
-        table = super().__repr__().replace("Empty ReplayedFrame", "Empty DataFrame", 1)
-        return f"{self._note()}\n{table}"
-
-    def _repr_html_(self) -> str | None:
-        table = super()._repr_html_()
-        return f'<p class="dnb-replayed"><i>{html.escape(self._note())}</i></p>\n{table}'
 
 
 class ReplayedText(str):

@@ -19,7 +19,7 @@ from typing import Any, Literal, overload
 import pandas as pd
 import requests.exceptions
 
-from dockernet_nb.engine import images, labels, policy
+from dockernet_nb.engine import commands, images, labels, policy
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.objects import container_handle, find_container, find_network, network_docker_name
 from dockernet_nb.engine.ports import parse_ports
@@ -87,6 +87,7 @@ def _make_room(docker_name: str) -> None:
                 f"A container called {docker_name!r} exists and the course did not start it; it is left alone. "
                 "Pick another name."
             )
+        commands.note(commands.join("docker", "rm", "-f", docker_name))
         _remove_quietly(docker_name)
 
 
@@ -222,6 +223,11 @@ def run_helper(
     if name:
         _make_room(docker_name)
     tag = images.resolve(image)
+    aliases = kwargs.get("networking_config", {}).get(kwargs.get("network"), {}).get("Aliases") or []
+    shown = commands.run_command(
+        image, argv, {**kwargs, "image_tag": tag, "named": bool(name), "detach_for_learner": detach, "aliases": aliases}
+    )
+    commands.note(shown.essential, shown.full)
     try:
         with engine_errors(f"creating a container from {image}"):
             container = client().containers.create(tag, argv, **kwargs)
@@ -282,6 +288,7 @@ def exec(container: ContainerRef, command: Command, *, timeout: float = 30) -> C
     limit = _check_timeout(timeout)
     shown = shlex.join(argv)
     target = find_container(container, docker_command=f"docker exec {container} {shown}")
+    commands.note(commands.join("docker", "exec", target.name, *argv))
     api = client().api
     token = secrets.token_hex(8)
     with engine_errors(f"running {shown} in {target.name}"):
@@ -355,9 +362,12 @@ def connect(
         network.reload()
     if target.id in (network.attrs.get("Containers") or {}):
         return container_handle(target)  # already there: re-running the cell is harmless
+    wanted = list(aliases) if aliases else [short]
+    extra = [word for alias in wanted for word in ("--alias", alias)] + (["--ip", ip] if ip else [])
+    commands.note(commands.join("docker", "network", "connect", *extra, network.name, target.name))
     try:
         with engine_errors(f"connecting {short} to {net}"):
-            network.connect(target, aliases=list(aliases) if aliases else [short], ipv4_address=ip)
+            network.connect(target, aliases=wanted, ipv4_address=ip)
     except EngineError as e:
         text = str(e)
         if "does not belong to any of this network's subnets" in text or "user specified IP address" in text:
@@ -383,6 +393,7 @@ def disconnect(container: ContainerRef, net: str | NetworkHandle) -> ContainerHa
         target.reload()
         if network.name not in (target.attrs.get("NetworkSettings") or {}).get("Networks", {}):
             return container_handle(target)  # already gone: re-running the cell is harmless
+        commands.note(commands.join("docker", "network", "disconnect", network.name, target.name))
         network.disconnect(target)
     return container_handle(target)
 
@@ -396,6 +407,7 @@ def logs(container: ContainerRef, *, tail: int | None = None, foreign: bool = Fa
     """
     target = find_container(container, docker_command=f"docker logs {container}", foreign_ok=foreign)
     options = {"tail": tail} if tail else {}
+    commands.note(commands.join("docker", "logs", *(["--tail", str(tail)] if tail else []), target.name))
     with engine_errors(f"reading the logs of {target.name}"):
         stdout = target.logs(stdout=True, stderr=False, **options).decode("utf-8", "replace")
         stderr = target.logs(stdout=False, stderr=True, **options).decode("utf-8", "replace")
@@ -421,6 +433,7 @@ def stop(container: ContainerRef, *, timeout: int = 3, missing_ok: bool = False)
     target = _find_or_none(container, "stop", missing_ok)
     if target is None:
         return None
+    commands.note(commands.join("docker", "stop", "-t", str(timeout), target.name))
     with engine_errors(f"stopping {target.name}", missing=ContainerNotFound, what=target.name):
         target.stop(timeout=timeout)
     return container_handle(target)
@@ -436,6 +449,7 @@ def rm(container: ContainerRef, *, missing_ok: bool = False) -> str | None:
     if target is None:
         return None
     short = labels.short_name(target.name, target.labels)
+    commands.note(commands.join("docker", "rm", "-f", target.name))
     _remove_quietly(target.name)
     return short
 
@@ -444,6 +458,8 @@ def rm(container: ContainerRef, *, missing_ok: bool = False) -> str | None:
 def containers(*, all: bool = False) -> pd.DataFrame:  # noqa: A002 - mirrors `docker ps --all`
     """Containers like ``docker ps -a``: this session's by default, every one on the engine with ``all=True``."""
     filters = {} if all else {"label": f"{labels.SESSION}={labels.session_id()}"}
+    essential = ["docker", "ps", "-a"] + ([] if all else ["--filter", f"label={filters['label']}"])
+    commands.note(commands.join(*essential))
     with engine_errors("listing containers"):
         found = client().containers.list(all=True, filters=filters)
     rows = []

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from dockernet_nb.engine import labels
+from dockernet_nb.engine import commands, labels
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.host_routes import host_route_prefixes, routes_are_visible
 from dockernet_nb.engine.objects import find_network, ipam_of, network_handle
@@ -172,8 +172,18 @@ def _create(name, docker_name, driver, subnet, gateway, internal, options) -> Ne
                 raise InvalidInput(f"Docker has no network driver {driver!r}; use 'bridge', 'macvlan' or 'ipvlan'.") from e
             raise
         network.reload()
+        _note_create(docker_name, driver, str(candidate), gateway, internal, options, labels.labels_for(name))
         return network_handle(network)
     raise InvalidInput(f"Could not find a free subnet for {name!r}: {last_error}")
+
+
+def _note_create(docker_name, driver, subnet, gateway, internal, options, object_labels) -> None:
+    words = ["docker", "network", "create"] + (["-d", driver] if driver != "bridge" else [])
+    words += ["--subnet", subnet] + (["--gateway", gateway] if gateway else []) + (["--internal"] if internal else [])
+    for key, value in (options or {}).items():
+        words += ["-o", f"{key}={value}"]
+    course = [word for key, value in object_labels.items() for word in ("--label", f"{key}={value}")]
+    commands.note(commands.join(*words, docker_name), commands.join(*words, *course, docker_name))
 
 
 @recordable
@@ -184,6 +194,7 @@ def remove_net(name: str | NetworkHandle) -> None:
         raise NameInUse(
             f"Network {network.name!r} is one of Docker's own, so the course will not remove it."
         )
+    commands.note(commands.join("docker", "network", "rm", network.name))
     with engine_errors(f"removing network {name}"):
         network.reload()
         for container_id in (network.attrs.get("Containers") or {}):
@@ -197,6 +208,7 @@ def networks(*, all: bool = False) -> pd.DataFrame:  # noqa: A002 - mirrors `doc
 
     By default: Docker's built-in networks and the ones this session made; ``all=True``: every network.
     """
+    commands.note("docker network ls")
     with engine_errors("listing networks"):
         found = client().api.networks()
     rows = []
