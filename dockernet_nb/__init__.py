@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.probes import inspect_interfaces as inspect_interfaces
     from dockernet_nb.verbs.probes import inspect_routes as inspect_routes
     from dockernet_nb.verbs.probes import ping as ping
+    from dockernet_nb.verbs.progress import progress as progress
     from dockernet_nb.verbs.routes import drop_default_route as drop_default_route
     from dockernet_nb.verbs.routes import reachability as reachability
     from dockernet_nb.verbs.routes import wait_for_path as wait_for_path
@@ -101,6 +102,7 @@ _VERBS = {
     "inspect_routes": "verbs.probes",
     "ping": "verbs.probes",
     "tcp_request": "verbs.tcp",
+    "progress": "verbs.progress",
     "cleanup": "verbs.cleanup",
     "topology": "verbs.topology",
     "lab_console": "verbs.console",

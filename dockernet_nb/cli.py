@@ -79,41 +79,25 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _record(args: argparse.Namespace) -> int:
     import glob
-    import os
-    import time
+    from pathlib import Path
 
     from dockernet_nb.engine.connection import answers, how_to_get_an_engine
+    from dockernet_nb.recorder import record_notebook
 
     if not answers():
         print(how_to_get_an_engine())
         return 1
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
     paths = args.notebooks or sorted(glob.glob("notebooks/*.ipynb"))
     if not paths:
         print("No notebooks given and none in ./notebooks: pass their paths.")
         return 1
-    # The kernels inherit these: run live, and write what the engine answered to the recordings.
-    os.environ["DOCKERNET_NB_MODE"] = "live"
-    os.environ["DOCKERNET_NB_RECORD"] = "1"
     failed = 0
     for path in paths:
-        started = time.monotonic()
-        notebook = nbformat.read(path, as_version=4)
-        client = NotebookClient(
-            notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": os.path.dirname(path) or "."}}
-        )
         try:
-            client.execute()
-        except CellExecutionError as e:
+            record_notebook(Path(path), save=args.save_notebooks)
+        except Exception as e:  # a failed cell (nbclient's error) or a solution that does not pass
             failed += 1
-            print(f"{path}: a cell failed, nothing saved for it:\n{str(e)[:2000]}")
-            continue
-        if args.save_notebooks:
-            nbformat.write(notebook, path)
-        print(f"{path}: recorded live in {time.monotonic() - started:.1f} s" + (" (outputs saved)" if args.save_notebooks else ""))
+            print(f"{path}: nothing saved for it:\n{str(e)[:2000]}")
     return 1 if failed else 0
 
 

@@ -38,6 +38,10 @@ class ReplayedText(str):
 class Replayed:
     """A recorded record (handle, result) that shows it was replayed; attributes pass through."""
 
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # isinstance(replayed, ContainerHandle) holds, as for the live answer
+        return type(object.__getattribute__(self, "_wrapped"))
+
     def __init__(self, wrapped: Any, note: str) -> None:
         object.__setattr__(self, "_wrapped", wrapped)
         object.__setattr__(self, "_note", note)
