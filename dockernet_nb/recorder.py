@@ -69,13 +69,11 @@ def _with_solutions(notebook: Any) -> tuple[Any, list[int]]:
     raw = json.loads(nbformat.writes(notebook))
     found = solutions(raw)
     extended = copy.deepcopy(notebook)
-    inserted = []
+    inserted: list[int] = []
     for solution in sorted(found, key=lambda s: s.after_cell, reverse=True):
         extended.cells.insert(solution.after_cell + 1, nbformat.v4.new_code_cell(solution.code))
-    position = 0
-    for solution in sorted(found, key=lambda s: s.after_cell):
+    for position, solution in enumerate(sorted(found, key=lambda s: s.after_cell)):
         inserted.append(solution.after_cell + 1 + position)
-        position += 1
     return extended, inserted
 
 
