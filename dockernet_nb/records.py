@@ -133,6 +133,8 @@ class NetworkHandle:
     subnet: str | None
     gateway: str | None
     internal: bool = False
+    subnet6: str | None = None
+    gateway6: str | None = None
     docker: tuple[DockerCommand, ...] = ()
 
     def __str__(self) -> str:
@@ -162,6 +164,7 @@ class ContainerHandle:
     status: str
     addresses: dict[str, str]
     ports: dict[str, str] = dataclasses.field(default_factory=dict)
+    addresses6: dict[str, str] = dataclasses.field(default_factory=dict)
     docker: tuple[DockerCommand, ...] = ()
 
     def __str__(self) -> str:

@@ -73,6 +73,8 @@ def run_command(image: str, argv: Sequence[str] | None, options: Mapping[str, An
         common += ["--network", str(options["network"])]
     for alias in options.get("aliases") or ():
         common += ["--network-alias", alias]
+    if options.get("ip"):
+        common += ["--ip", str(options["ip"])]
     for flag, key in (("--cap-add", "cap_add"), ("--cap-drop", "cap_drop")):
         for value in options.get(key) or ():
             common += [flag, value]
@@ -82,6 +84,10 @@ def run_command(image: str, argv: Sequence[str] | None, options: Mapping[str, An
         common += ["-e", f"{key}={value}"]
     if options.get("pid_mode"):
         common += ["--pid", str(options["pid_mode"])]
+    if options.get("hostname"):
+        common += ["--hostname", str(options["hostname"])]
+    for host, address in (options.get("extra_hosts") or {}).items():
+        common += ["--add-host", f"{host}:{address}"]
     if options.get("user"):
         common += ["--user", str(options["user"])]
     if options.get("read_only"):
@@ -90,7 +96,10 @@ def run_command(image: str, argv: Sequence[str] | None, options: Mapping[str, An
     course_only: list[str] = []
     for key, value in (options.get("labels") or {}).items():
         course_only += ["--label", f"{key}={value}"]
-    for server in options.get("dns") or ():
+    learners_dns = options.get("learners_dns") or []
+    for server in learners_dns:
+        common += ["--dns", server]
+    for server in [] if learners_dns else options.get("dns") or ():
         course_only += ["--dns", server]
     for option in options.get("dns_opt") or ():
         course_only += ["--dns-option", option]

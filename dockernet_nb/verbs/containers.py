@@ -91,6 +91,13 @@ def _make_room(docker_name: str) -> None:
         _remove_quietly(docker_name)
 
 
+def _check_ip(ip: str) -> None:
+    try:
+        ipaddress.IPv4Address(ip)
+    except ValueError as e:
+        raise InvalidInput(f"ip {ip!r} is not an IPv4 address; write it like '172.30.5.10'.") from e
+
+
 def _mode_target(mode: str | None, what: str) -> str | None:
     """``container:NAME`` (pid or net mode) -> ``container:<engine id>`` of a course container."""
     if mode is None or not str(mode).startswith("container:"):
@@ -104,18 +111,24 @@ def run(
     image: str, command: Command = ..., *, name: str | None = ..., net: str | NetworkHandle | None = ...,
     detach: Literal[False] = ..., ports: str | Sequence[str] | Mapping | None = ..., cap_add: Sequence[str] | None = ...,
     sysctls: Mapping[str, str] | None = ..., env: Mapping[str, str] | None = ..., pid: str | None = ..., timeout: float = ...,
+    aliases: Sequence[str] | None = ..., ip: str | None = ..., hostname: str | None = ..., dns: Sequence[str] | None = ...,
+    add_hosts: Mapping[str, str] | None = ...,
 ) -> CommandResult: ...
 @overload
 def run(
     image: str, command: Command = ..., *, name: str | None = ..., net: str | NetworkHandle | None = ...,
     detach: Literal[True], ports: str | Sequence[str] | Mapping | None = ..., cap_add: Sequence[str] | None = ...,
     sysctls: Mapping[str, str] | None = ..., env: Mapping[str, str] | None = ..., pid: str | None = ..., timeout: float = ...,
+    aliases: Sequence[str] | None = ..., ip: str | None = ..., hostname: str | None = ..., dns: Sequence[str] | None = ...,
+    add_hosts: Mapping[str, str] | None = ...,
 ) -> ContainerHandle: ...
 @overload
 def run(
     image: str, command: Command = ..., *, name: str | None = ..., net: str | NetworkHandle | None = ...,
     detach: bool, ports: str | Sequence[str] | Mapping | None = ..., cap_add: Sequence[str] | None = ...,
     sysctls: Mapping[str, str] | None = ..., env: Mapping[str, str] | None = ..., pid: str | None = ..., timeout: float = ...,
+    aliases: Sequence[str] | None = ..., ip: str | None = ..., hostname: str | None = ..., dns: Sequence[str] | None = ...,
+    add_hosts: Mapping[str, str] | None = ...,
 ) -> CommandResult | ContainerHandle: ...
 @recordable
 def run(
@@ -131,6 +144,11 @@ def run(
     env: Mapping[str, str] | None = None,
     pid: str | None = None,
     timeout: float = 30,
+    aliases: Sequence[str] | None = None,
+    ip: str | None = None,
+    hostname: str | None = None,
+    dns: Sequence[str] | None = None,
+    add_hosts: Mapping[str, str] | None = None,
 ) -> CommandResult | ContainerHandle:
     """Run a container, like ``docker run``.
 
@@ -138,6 +156,9 @@ def run(
     :class:`CommandResult`; with ``detach=True`` it returns a :class:`ContainerHandle`. Only the
     options :mod:`dockernet_nb.engine.policy` allows are accepted (``cap_add`` NET_ADMIN, NET_RAW,
     SYS_ADMIN; ``net.*`` sysctls; ``pid``/``net`` of ``container:NAME`` only for course containers).
+    ``aliases`` are more names on ``net`` (``--network-alias``), ``ip`` a fixed address there (``--ip``);
+    ``dns`` servers (``--dns``) and ``add_hosts`` entries (``--add-host NAME:ADDRESS``, ``"host-gateway"``
+    allowed) must be addresses on this machine's private ranges, so no lookup leaves it.
     Example::
 
         >>> dnb.run("busybox", "ifconfig", net="none")          # doctest: +SKIP
@@ -155,6 +176,8 @@ def run(
     net_name = str(net) if isinstance(net, str) else None
     policy.check_modes(net=net_name, pid=pid, capabilities=capabilities, docker_command=plain)
     spec: dict[str, Any] = {
+        "hostname": policy.check_hostname(hostname),
+        "extra_hosts": policy.check_hosts(add_hosts, docker_command=plain) or None,
         "ports": parse_ports(ports) or None,
         "cap_add": capabilities or None,
         "sysctls": policy.check_sysctls(sysctls, docker_command=plain) or None,
@@ -164,7 +187,11 @@ def run(
     if net_name is not None and net_name.startswith("container:"):
         spec["network_mode"] = _mode_target(net_name, "network")
         net = None
-    return run_helper(image, argv, name=name, net=net, detach=detach, timeout=limit, **spec)
+    if dns is not None:
+        spec["dns"] = policy.check_dns(dns, docker_command=plain)
+    return run_helper(
+        image, argv, name=name, net=net, detach=detach, timeout=limit, aliases=aliases, ip=ip, **spec
+    )
 
 
 @overload
@@ -190,6 +217,8 @@ def run_helper(
     net: str | NetworkHandle | None = None,
     detach: bool = False,
     timeout: float = 30,
+    aliases: Sequence[str] | None = None,
+    ip: str | None = None,
     **options: Any,
 ) -> CommandResult | ContainerHandle:
     """Create, start and (unless ``detach``) wait for a labelled container with SDK ``options``.
@@ -201,13 +230,14 @@ def run_helper(
     """
     short = name or f"run-{secrets.token_hex(3)}"
     docker_name = labels.docker_name(short)
+    learners_dns = options.pop("dns", None)
     kwargs: dict[str, Any] = {
         "name": docker_name,
         "labels": labels.labels_for(short),
         "detach": True,
         # Names the embedded DNS does not know are forwarded to the container's resolver; pointing that
         # at the container's own loopback keeps every lookup on this machine (the network rule).
-        "dns": [LOCAL_RESOLVER],
+        "dns": learners_dns or [LOCAL_RESOLVER],
         # ndots:1 makes an unknown one-word name fail at once instead of after a 10 s forwarding timeout.
         "dns_opt": ["ndots:1"],
         **{k: v for k, v in options.items() if v is not None},
@@ -218,14 +248,22 @@ def run_helper(
     if net is not None:
         network = network_docker_name(net, docker_command=f"docker run --network {net} ...")
         kwargs["network"] = network
-        if network not in labels.BUILTIN_NETWORKS and name:
-            kwargs["networking_config"] = {network: client().api.create_endpoint_config(aliases=[short])}
+        names = ([short] if name else []) + [str(a) for a in aliases or ()]
+        if ip is not None:
+            _check_ip(ip)
+        if network not in labels.BUILTIN_NETWORKS and (names or ip):
+            kwargs["networking_config"] = {
+                network: client().api.create_endpoint_config(aliases=names or None, ipv4_address=ip)
+            }
+    elif aliases or ip:
+        raise InvalidInput("aliases= and ip= belong to a network: pass net= too.")
     if name:
         _make_room(docker_name)
     tag = images.resolve(image)
     aliases = kwargs.get("networking_config", {}).get(kwargs.get("network"), {}).get("Aliases") or []
     shown = commands.run_command(
-        image, argv, {**kwargs, "image_tag": tag, "named": bool(name), "detach_for_learner": detach, "aliases": aliases}
+        image, argv, {**kwargs, "image_tag": tag, "named": bool(name), "detach_for_learner": detach, "aliases": aliases, "ip": ip,
+         "learners_dns": learners_dns}
     )
     commands.note(shown.essential, shown.full)
     try:
@@ -353,10 +391,7 @@ def connect(
     target = find_container(container, docker_command=plain)
     network = find_network(net, docker_command=plain)
     if ip is not None:
-        try:
-            ipaddress.IPv4Address(ip)
-        except ValueError as e:
-            raise InvalidInput(f"ip {ip!r} is not an IPv4 address; write it like '172.30.5.10'.") from e
+        _check_ip(ip)
     short = labels.short_name(target.name, target.labels)
     with engine_errors(f"looking at {net}"):
         network.reload()
