@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dockernet_nb.engine import client, engine_errors
+from dockernet_nb.engines.mirror import debian_mirror
 from dockernet_nb.errors import DockernetError
 from dockernet_nb.images import (
     IMAGE_LABEL,
@@ -32,7 +33,6 @@ from dockernet_nb.images import (
 
 __all__ = ["possible", "build"]
 
-MIRROR = os.environ.get("DOCKERNET_NB_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 SUITE = "bookworm"
 
 # Rough share of the whole build each debootstrap phase has finished by, for the progress bar;
@@ -81,7 +81,8 @@ def _debootstrap(image: CourseImage, root: Path, report: Report) -> None:
         "--include=" + ",".join(image.packages),
         SUITE,
         str(root),
-        MIRROR,
+        # The mirror apt uses on this machine (or DOCKERNET_NB_DEBIAN_MIRROR), read at build time.
+        debian_mirror(),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     tail: list[str] = []
