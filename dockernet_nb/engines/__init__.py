@@ -9,19 +9,27 @@
 - :mod:`.transfer`: ``docker save | docker load`` of course images between engines.
 
 Everything here is created with the course label and a label (or state file) naming what it is, and
-removed by those only: :func:`remove_all` is what ``dockernet-nb clean`` calls for engines.
+removed by those only: :func:`remove_all` (:mod:`.cleanup`) is what ``dockernet-nb clean`` calls for engines.
 """
 
 from __future__ import annotations
 
-from dockernet_nb.engines.dind import DindEngine, dind_engine, list_engines, reach_engine, remove_all_engines, remove_engine, start_engine, stop_engine
-from dockernet_nb.engines.forky import ENGINE_TAG, EngineImage, EngineTree, ensure_engine_image, ensure_tree, find_engine_image, read_tree
+from dockernet_nb.engines.cleanup import list_engines, remove_all, remove_all_engines, remove_all_local_engines
+from dockernet_nb.engines.dind import DindEngine, dind_engine, reach_engine, remove_engine, start_engine, stop_engine
+from dockernet_nb.engines.forky import (
+    ENGINE_TAG,
+    EngineImage,
+    EngineTree,
+    ensure_engine_image,
+    ensure_tree,
+    find_engine_image,
+    read_tree,
+)
 from dockernet_nb.engines.local import (
     LocalEngine,
     find_local_engine,
     list_local_engines,
     local_engine,
-    remove_all_local_engines,
     remove_local_engine,
     start_local_engine,
     stop_local_engine,
@@ -61,11 +69,3 @@ __all__ = [
     "stop_engine",
     "stop_local_engine",
 ]
-
-
-def remove_all(*, dry_run: bool = False) -> dict[str, list[dict[str, str]]]:
-    """Every course engine, docker-in-docker (container, volume, network) and local (process, folder).
-
-    Keeps the engine image and the tree: they are a cache, rebuilt only with ``rebuild=True``.
-    """
-    return {"dind": remove_all_engines(dry_run=dry_run), "local": remove_all_local_engines(dry_run=dry_run)}

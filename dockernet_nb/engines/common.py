@@ -14,6 +14,7 @@ from pathlib import Path
 
 import docker
 import docker.errors
+import requests.exceptions
 
 from dockernet_nb.errors import DockernetError, EngineError, EngineUnavailable, NameInUse
 from dockernet_nb.labels import COURSE, NAME
@@ -21,16 +22,16 @@ from dockernet_nb.labels import COURSE, NAME
 __all__ = [
     "ENGINE",
     "ENGINE_IMAGE",
-    "ENGINE_VERSION",
-    "ENGINE_SUITE",
     "ENGINE_NETWORK",
+    "ENGINE_SUITE",
+    "ENGINE_VERSION",
     "EngineBuildError",
-    "EngineStartError",
     "EngineNameInUse",
-    "course_labels",
-    "is_course",
-    "host_client",
+    "EngineStartError",
     "check_name",
+    "course_labels",
+    "host_client",
+    "is_course",
     "state_root",
 ]
 
@@ -91,7 +92,7 @@ def host_client(*, timeout: int = 120) -> docker.DockerClient:
     try:
         client = docker.from_env(timeout=timeout)
         client.ping()
-    except docker.errors.DockerException as err:
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as err:
         raise EngineUnavailable(f"no host Docker engine answers ({err}); start one with `dockernet-nb engine`") from err
     return client
 

@@ -47,16 +47,14 @@ from dockernet_nb.engines.transfer import CopyReport, copy_images
 from dockernet_nb.errors import ContainerNotFound, EngineError
 
 __all__ = [
-    "DindEngine",
-    "start_engine",
-    "reach_engine",
-    "stop_engine",
-    "remove_engine",
-    "dind_engine",
-    "list_engines",
-    "remove_all_engines",
     "NETWORK",
     "PORT",
+    "DindEngine",
+    "dind_engine",
+    "reach_engine",
+    "remove_engine",
+    "start_engine",
+    "stop_engine",
 ]
 
 NETWORK = "dockernet-nb-engines"
@@ -165,7 +163,9 @@ def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
         network = None
     if network is not None:
         if not is_course(network.attrs.get("Labels"), ENGINE_NETWORK):
-            raise EngineNameInUse(f"a network named {NETWORK} exists but the course did not create it; it is left alone.")
+            raise EngineNameInUse(
+                f"a network named {NETWORK} exists but the course did not create it; it is left alone."
+            )
         return NETWORK
     taken = _subnets(client)
     candidates = [NETWORK_FIRST, *NETWORK_RANGE.subnets(new_prefix=24)]
@@ -191,7 +191,7 @@ def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
 def _address(container: Container) -> str:
     container.reload()
     networks = container.attrs["NetworkSettings"]["Networks"]
-    return (networks.get(NETWORK) or {}).get("IPAddress", "")
+    return str((networks.get(NETWORK) or {}).get("IPAddress", ""))
 
 
 def _published(container: Container) -> str | None:
@@ -203,18 +203,28 @@ def _wait(container: Container, docker_host: str, *, timeout: float) -> str:
     """Poll the inner engine until it answers; its version. On failure, the end of its log says why."""
     deadline = time.monotonic() + timeout
     while True:
-        with contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException, OSError):
-            with contextlib.closing(docker.DockerClient(base_url=docker_host, timeout=3)) as probe:
-                return str(probe.version().get("Version", "unknown"))
+        with (
+            contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException, OSError),
+            contextlib.closing(docker.DockerClient(base_url=docker_host, timeout=3)) as probe,
+        ):
+            return str(probe.version().get("Version", "unknown"))
         container.reload()
         if container.status not in ("created", "running") or time.monotonic() > deadline:
-            why = f"exited ({container.attrs['State'].get('ExitCode')})" if container.status == "exited" else f"gave no answer in {timeout:.0f} s"
+            why = (
+                f"exited ({container.attrs['State'].get('ExitCode')})"
+                if container.status == "exited"
+                else f"gave no answer in {timeout:.0f} s"
+            )
             tail = container.logs(tail=25).decode(errors="replace")
-            raise EngineStartError(f"the engine in {container.name} {why} at {docker_host}; the end of its log:\n{tail}")
+            raise EngineStartError(
+                f"the engine in {container.name} {why} at {docker_host}; the end of its log:\n{tail}"
+            )
         time.sleep(0.25)
 
 
-def _handle(name: str, container: Container, *, client: docker.DockerClient, timeout: float, started: float | None) -> DindEngine:
+def _handle(
+    name: str, container: Container, *, client: docker.DockerClient, timeout: float, started: float | None
+) -> DindEngine:
     port = _published(container)
     host = f"tcp://127.0.0.1:{port}" if port else f"tcp://{_address(container)}:{PORT}"
     version = _wait(container, host, timeout=timeout)
@@ -364,49 +374,3 @@ def dind_engine(name: str = "e28", *, keep_volume: bool = True, **options: objec
         yield engine
     finally:
         (stop_engine if keep_volume else remove_engine)(name)
-
-
-def list_engines(*, client: docker.DockerClient | None = None) -> list[dict[str, str]]:
-    """Every course engine on the host engine: name, container state and volume (by label only)."""
-    client = client or host_client()
-    rows: dict[str, dict[str, str]] = {}
-    for container in client.containers.list(all=True, filters={"label": ENGINE}):
-        name = container.labels.get(ENGINE, "")
-        if is_course(container.labels, ENGINE, name):
-            rows.setdefault(name, {"name": name, "container": "", "state": "", "volume": ""})
-            rows[name] |= {"container": container.name, "state": container.status}
-    for volume in client.volumes.list(filters={"label": ENGINE}):
-        labels = volume.attrs.get("Labels") or {}
-        name = labels.get(ENGINE, "")
-        if is_course(labels, ENGINE, name):
-            rows.setdefault(name, {"name": name, "container": "", "state": "", "volume": ""})
-            rows[name]["volume"] = volume.name
-    return [rows[name] for name in sorted(rows)]
-
-
-def remove_all_engines(*, dry_run: bool = False, client: docker.DockerClient | None = None) -> list[dict[str, str]]:
-    """Remove every course engine, its volume and the engines network (for ``dockernet-nb clean``).
-
-    Selected by label only: a learner's container, volume or network is never touched, whatever its
-    name. Returns what was (or with ``dry_run`` would be) removed.
-    """
-    client = client or host_client()
-    engines = list_engines(client=client)
-    if dry_run:
-        return engines
-    for row in engines:
-        for container in client.containers.list(all=True, filters={"label": f"{ENGINE}={row['name']}"}):
-            if is_course(container.labels, ENGINE, row["name"]):
-                with contextlib.suppress(docker.errors.NotFound):
-                    container.remove(force=True)
-        for volume in client.volumes.list(filters={"label": f"{ENGINE}={row['name']}"}):
-            if is_course(volume.attrs.get("Labels"), ENGINE, row["name"]):
-                with contextlib.suppress(docker.errors.NotFound):
-                    volume.remove(force=True)
-    for network in client.networks.list(filters={"label": ENGINE_NETWORK}):
-        if is_course(network.attrs.get("Labels"), ENGINE_NETWORK):
-            network.reload()
-            if not network.attrs.get("Containers"):
-                with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                    network.remove()
-    return engines

@@ -45,16 +45,16 @@ from dockernet_nb.engines.mirror import find_debian_mirror
 
 __all__ = [
     "ENGINE_TAG",
-    "SUITE",
     "PACKAGES",
-    "EngineTree",
+    "SUITE",
     "EngineImage",
+    "EngineTree",
     "default_tree_dir",
-    "read_tree",
-    "ensure_tree",
     "dockerd_version",
-    "find_engine_image",
     "ensure_engine_image",
+    "ensure_tree",
+    "find_engine_image",
+    "read_tree",
 ]
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,11 @@ def dockerd_version(tree: Path) -> tuple[str, str]:
     """(``"28.5.2"``, ``"28.5.2+dfsg4"``) from the tree's own dockerd, run chrooted (it needs the tree's libc)."""
     try:
         out = subprocess.run(
-            ["chroot", str(tree), "/usr/sbin/dockerd", "--version"], capture_output=True, text=True, timeout=60, check=True
+            ["chroot", str(tree), "/usr/sbin/dockerd", "--version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError) as err:
         raise EngineBuildError(f"could not run dockerd --version in {tree}: {err}") from err
@@ -201,9 +205,15 @@ def ensure_tree(
             source,
             _debootstrap_script(suite),
         ]
-        log.info("building the %s engine tree from %s (%s): %s", suite, source, mirror and "given" or chosen.origin, " ".join(command))
+        log.info(
+            "building the %s engine tree from %s (%s): %s",
+            suite,
+            source,
+            mirror and "given" or chosen.origin,
+            " ".join(command),
+        )
         started = time.monotonic()
-        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
         if result.returncode != 0:
             shutil.rmtree(work, ignore_errors=True)
             tail = "\n".join(result.stdout.splitlines()[-15:])
@@ -212,7 +222,7 @@ def ensure_tree(
             (work / folder).mkdir(parents=True, exist_ok=True)
         version, full_version = dockerd_version(work)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        marker = {"suite": suite, "version": version, "full_version": full_version, "mirror": source}
+        marker: dict[str, object] = {"suite": suite, "version": version, "full_version": full_version, "mirror": source}
         marker |= {"packages": list(packages), "stamp": stamp}
         (work / MARKER).write_text(json.dumps(marker, indent=1))
         if path.exists():
@@ -274,6 +284,7 @@ def _tar_chunks(tree: Path) -> Iterator[bytes]:
     finally:
         process.stdout.close()
         if process.wait() != 0:
+            assert process.stderr is not None
             raise EngineBuildError(f"tar of {tree} failed: {process.stderr.read().decode(errors='replace')[-500:]}")
 
 
@@ -308,7 +319,9 @@ def ensure_engine_image(
     repository, _, version_tag = tag.rpartition(":")
     started = time.monotonic()
     try:
-        result = client.api.import_image_from_data(_tar_chunks(tree.path), repository=repository, tag=version_tag, changes=changes)
+        result = client.api.import_image_from_data(
+            _tar_chunks(tree.path), repository=repository, tag=version_tag, changes=changes
+        )
         image = client.images.get(tag)
     except docker.errors.DockerException as err:
         raise EngineBuildError(f"importing the engine tree {tree.path} as {tag} failed: {err}") from err

@@ -3,19 +3,16 @@
 dockerd from the forky tree runs as the root of a mount namespace of its own, inside a network
 namespace of its own (DESIGN.md, "Engine 28 as a local engine"). A plain chroot is not enough:
 ``docker exec`` would then land in the outer root filesystem, because runc resolves the container's
-root through the mount namespace, not the chroot. So the launcher:
+root through the mount namespace, not the chroot. So the launcher (:mod:`.namespaces`) enters the
+engine's network namespace and a private mount namespace, binds the tree onto itself read-only,
+mounts /proc, a sysfs of this network namespace, /dev, the cgroup hierarchy, tmpfs on /run and /tmp,
+the engine's data folder on /var/lib/docker and a host folder for its socket, then ``pivot_root``,
+``umount -l`` of the old root, and execs dockerd: one pid from launch to stop.
 
-1. enters the engine's network namespace (``nsenter --net``) and a private mount namespace
-   (``unshare -m --propagation private``);
-2. binds the tree onto itself (read-only: the cached tree is shared and must stay clean), mounts a
-   fresh /proc and a sysfs of this network namespace, rbinds /dev and the cgroup hierarchy, puts
-   tmpfs on /run and /tmp, binds the engine's data folder onto /var/lib/docker and a host folder for
-   its socket;
-3. ``pivot_root``, ``umount -l`` the old root, and execs dockerd (same pid all along).
-
-Commands run in the network namespace (``nsenter --net``) see ``127.0.0.1:PORT`` of that engine's
-published ports through its docker-proxy, exactly as on a laptop; DOCKER_HOST is the socket's path
-on the host side. The engine's data folder persists between runs (images stay loaded).
+Commands run in the network namespace see ``127.0.0.1:PORT`` of that engine's published ports
+through its docker-proxy, exactly as on a laptop; DOCKER_HOST is the socket's path on the host side.
+The engine's folder (state file, log, socket, data) persists between runs, so images stay loaded.
+Stopping signals only the recorded dockerd, after checking its pid, start time, name and namespaces.
 """
 
 from __future__ import annotations
@@ -29,53 +26,31 @@ import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import docker
 
+from dockernet_nb.engines import namespaces
 from dockernet_nb.engines.common import ENGINE, EngineNameInUse, EngineStartError, check_name, state_root
 from dockernet_nb.engines.forky import ensure_tree, read_tree
-from dockernet_nb.engines.process import ProcessId, identify, matches, namespace_inode, signal_verified
+from dockernet_nb.engines.process import ProcessId, identify, matches, signal_verified
 from dockernet_nb.engines.transfer import CopyReport, copy_images
 from dockernet_nb.labels import COURSE
 
 __all__ = [
     "LocalEngine",
-    "start_local_engine",
     "find_local_engine",
-    "stop_local_engine",
-    "remove_local_engine",
-    "local_engine",
     "list_local_engines",
-    "remove_all_local_engines",
+    "local_engine",
+    "remove_local_engine",
+    "start_local_engine",
+    "stop_local_engine",
 ]
 
 # Docker's own defaults, minus 192.168.0.0/16: networks look as on a laptop (docker0 172.17.0.1,
 # the first user network 172.18.0.0/16) and stay inside 172.16.0.0/12.
 BIP = "172.17.0.1/16"
 POOLS = ("base=172.18.0.0/15,size=16", "base=172.20.0.0/14,size=16", "base=172.24.0.0/13,size=16")
-SOCKET_INSIDE = "/run/dockernet-nb"
-
-LAUNCH = r"""
-set -e
-T=$1; S=$2; D=$3; shift 3
-mount --bind "$T" "$T"
-mount -o remount,bind,ro "$T"
-mount --rbind /dev "$T/dev"
-mount -t proc proc "$T/proc"
-mount -t sysfs sysfs "$T/sys"
-mount --rbind /sys/fs/cgroup "$T/sys/fs/cgroup"
-mount -t tmpfs -o mode=755 tmpfs "$T/run"
-mount -t tmpfs tmpfs "$T/tmp"
-mkdir -p "$T/run/dockernet-nb"
-mount --bind "$S" "$T/run/dockernet-nb"
-mount --bind "$D" "$T/var/lib/docker"
-cd "$T"
-pivot_root . oldroot
-cd /
-umount -l /oldroot
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-exec dockerd "$@"
-"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,23 +80,39 @@ class LocalEngine:
     def client(self, *, timeout: int = 120) -> docker.DockerClient:
         return docker.DockerClient(base_url=self.docker_host, timeout=timeout)
 
-    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
-        """``base`` (default: this process's environment) with DOCKER_HOST at this engine."""
-        return {**(os.environ if base is None else base), "DOCKER_HOST": self.docker_host}
+    def env(self, base: Mapping[str, str] | None = None, *, default_socket: bool = False) -> dict[str, str]:
+        """``base`` (default: this process's environment) with DOCKER_HOST at this engine.
 
-    def command(self, argv: Sequence[str]) -> list[str]:
-        """``argv`` run in the engine's network namespace (the host's files and mounts otherwise)."""
-        return ["nsenter", f"--net=/run/netns/{self.netns}", "--", *argv]
+        With ``default_socket`` DOCKER_HOST is unset instead, for :meth:`command` ``(default_socket=True)``.
+        """
+        env = dict(os.environ if base is None else base)
+        if default_socket:
+            env.pop("DOCKER_HOST", None)
+        else:
+            env["DOCKER_HOST"] = self.docker_host
+        return env
 
-    def run(self, argv: Sequence[str], **options: object) -> subprocess.CompletedProcess[bytes]:
-        """``subprocess.run`` of ``argv`` in the namespace, DOCKER_HOST set (``env=`` adds to it)."""
-        env = self.env() | dict(options.pop("env", None) or {})  # type: ignore[call-overload]
-        return subprocess.run(self.command(argv), env=env, **options)  # type: ignore[call-overload]
+    def command(self, argv: Sequence[str], *, default_socket: bool = False) -> list[str]:
+        """``argv`` run in the engine's network namespace (the host's files and mounts otherwise).
 
-    def popen(self, argv: Sequence[str], **options: object) -> subprocess.Popen[bytes]:
+        ``default_socket``: also in a private mount namespace where /var/run/docker.sock is this
+        engine's socket, so a client with no DOCKER_HOST finds it where a laptop's client would
+        (lesson banners then say "at the local socket", as a learner's do).
+        """
+        return namespaces.enter(self.netns, argv, socket=self.socket if default_socket else None)
+
+    def run(
+        self, argv: Sequence[str], *, default_socket: bool = False, **options: Any
+    ) -> subprocess.CompletedProcess[Any]:
+        """``subprocess.run`` of ``argv`` in the namespace, set up for this engine (``env=`` adds to it)."""
+        env = self.env(default_socket=default_socket) | dict(options.pop("env", None) or {})
+        check = bool(options.pop("check", False))
+        return subprocess.run(self.command(argv, default_socket=default_socket), env=env, check=check, **options)
+
+    def popen(self, argv: Sequence[str], *, default_socket: bool = False, **options: Any) -> subprocess.Popen[Any]:
         """Like :meth:`run` without waiting (a notebook kernel, a server)."""
-        env = self.env() | dict(options.pop("env", None) or {})  # type: ignore[call-overload]
-        return subprocess.Popen(self.command(argv), env=env, **options)  # type: ignore[call-overload]
+        env = self.env(default_socket=default_socket) | dict(options.pop("env", None) or {})
+        return subprocess.Popen(self.command(argv, default_socket=default_socket), env=env, **options)
 
     def load(self, tags: Sequence[str], *, source: docker.DockerClient | None = None) -> CopyReport:
         """Copy course images from the host engine into this one (only those it lacks)."""
@@ -136,33 +127,27 @@ def _netns(name: str) -> str:
     return f"dnb-{name}"
 
 
-def _read_state(name: str) -> dict[str, object] | None:
+def _read_state(name: str) -> dict[str, Any] | None:
     """The state file, only if it is the course's (a folder without it is never touched)."""
     try:
         state = json.loads((_folder(name) / "state.json").read_text())
     except (OSError, ValueError):
         return None
-    return state if state.get(COURSE) == "1" and state.get(ENGINE) == name else None
+    return state if isinstance(state, dict) and state.get(COURSE) == "1" and state.get(ENGINE) == name else None
 
 
-def _write_state(name: str, **fields: object) -> None:
+def _write_state(name: str, **fields: Any) -> None:
     path = _folder(name) / "state.json"
     state = {COURSE: "1", ENGINE: name, "kind": "local"} | fields
     path.with_suffix(".tmp").write_text(json.dumps(state, indent=1))
     path.with_suffix(".tmp").rename(path)
 
 
-def _recorded(name: str) -> tuple[ProcessId, dict[str, object]] | None:
+def _recorded(name: str) -> tuple[ProcessId, dict[str, Any]] | None:
     state = _read_state(name)
     if not state or not state.get("pid"):
         return None
-    recorded = ProcessId(
-        pid=int(state["pid"]),  # type: ignore[arg-type]
-        start=str(state["start"]),
-        comm="dockerd",
-        net_ns=state.get("net_ns"),  # type: ignore[arg-type]
-        mnt_ns=state.get("mnt_ns"),  # type: ignore[arg-type]
-    )
+    recorded = ProcessId(int(state["pid"]), str(state["start"]), "dockerd", state.get("net_ns"), state.get("mnt_ns"))
     return recorded, state
 
 
@@ -173,7 +158,8 @@ def find_local_engine(name: str = "local28") -> LocalEngine | None:
     if found is None or not matches(found[0]):
         return None
     recorded, state = found
-    return LocalEngine(name, str(state["netns"]), recorded, _folder(name), Path(str(state["tree"])), str(state.get("version", "")))
+    tree = Path(str(state["tree"]))
+    return LocalEngine(name, str(state["netns"]), recorded, _folder(name), tree, str(state.get("version", "")))
 
 
 def _tail(path: Path, lines: int = 25) -> str:
@@ -183,31 +169,17 @@ def _tail(path: Path, lines: int = 25) -> str:
         return "(no log)"
 
 
-def _make_netns(name: str) -> str:
-    netns = _netns(name)
-    if Path(f"/run/netns/{netns}").exists():
-        state = _read_state(name)
-        if not state or state.get("netns") != netns:
-            raise EngineNameInUse(f"a network namespace {netns} exists but the course did not record it; it is left alone")
-        busy = subprocess.run(["ip", "netns", "pids", netns], capture_output=True, text=True).stdout.split()
-        if busy:
-            raise EngineStartError(f"network namespace {netns} still has processes {busy} from an earlier run of engine {name}")
-        subprocess.run(["ip", "netns", "del", netns], check=False)
-    subprocess.run(["ip", "netns", "add", netns], check=True)
-    subprocess.run(["ip", "-n", netns, "link", "set", "lo", "up"], check=True)
-    return netns
-
-
 def _wait(engine: LocalEngine, process: subprocess.Popen[bytes], timeout: float) -> str:
+    """Poll the socket until the engine answers; its version. On failure, the end of its log says why."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise EngineStartError(f"local engine {engine.name} exited ({process.returncode}); the end of its log:\n{_tail(engine.log)}")
+            raise EngineStartError(f"local engine {engine.name} exited ({process.returncode}):\n{_tail(engine.log)}")
         if engine.socket.exists():
             with contextlib.suppress(Exception), contextlib.closing(engine.client(timeout=3)) as probe:
                 return str(probe.version().get("Version", "unknown"))
         time.sleep(0.1)
-    raise EngineStartError(f"local engine {engine.name} gave no answer in {timeout:.0f} s; the end of its log:\n{_tail(engine.log)}")
+    raise EngineStartError(f"local engine {engine.name} gave no answer in {timeout:.0f} s:\n{_tail(engine.log)}")
 
 
 def start_local_engine(
@@ -238,34 +210,39 @@ def start_local_engine(
             raise EngineStartError("no engine tree is built yet; build it with ensure_tree()")
         found = ensure_tree(path=tree) if tree else ensure_tree()
     folder = _folder(name)
-    if folder.exists() and _read_state(name) is None:
+    state = _read_state(name)
+    if folder.exists() and state is None:
         raise EngineNameInUse(f"{folder} exists but holds no course state file; it is left alone")
     for sub in ("sock", "data"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     (folder / "sock" / "docker.sock").unlink(missing_ok=True)
-    netns = _make_netns(name)
+    netns = _netns(name)
+    namespaces.create_netns(netns, ours=bool(state and state.get("netns") == netns))
     _write_state(name, netns=netns, tree=str(found.path), pid=None)
     cgroup_parent = f"/dockernet-nb-local-{name}"
     dockerd = [
-        f"--host=unix://{SOCKET_INSIDE}/docker.sock",
+        f"--host=unix://{namespaces.SOCKET_INSIDE}/docker.sock",
         "--host=unix:///var/run/docker.sock",
         f"--bip={bip}",
         *(f"--default-address-pool={pool}" for pool in address_pools),
         f"--cgroup-parent={cgroup_parent}",
         *extra_args,
     ]
-    command = ["nsenter", f"--net=/run/netns/{netns}", "unshare", "--mount", "--propagation", "private"]
-    command += ["sh", "-c", LAUNCH, "launch", str(found.path), str(folder / "sock"), str(folder / "data"), *dockerd]
+    command = namespaces.launcher(netns, found.path, folder / "sock", folder / "data", dockerd)
     started = time.monotonic()
     with open(folder / "dockerd.log", "ab") as log:
-        # nsenter and unshare exec (they do not fork), and the launcher execs dockerd: one pid throughout.
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     identity = identify(process.pid)
     if identity is None:
-        raise EngineStartError(f"local engine {name} exited at once; the end of its log:\n{_tail(folder / 'dockerd.log')}")
+        raise EngineStartError(f"local engine {name} exited at once:\n{_tail(folder / 'dockerd.log')}")
     engine = LocalEngine(name, netns, dataclasses.replace(identity, comm="dockerd"), folder, found.path, "", 0.0)
     try:
         version = _wait(engine, process, timeout)
+        identity = identify(process.pid)
+        if identity is None or identity.comm != "dockerd":
+            raise EngineStartError(f"the process answering for local engine {name} is not dockerd ({identity})")
     except EngineStartError:
         # Our own child, not yet reaped: its pid cannot have been reused, so signalling it is safe.
         process.terminate()
@@ -274,33 +251,14 @@ def start_local_engine(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-        subprocess.run(["ip", "netns", "del", netns], check=False)
+        namespaces.delete_netns(netns)
         raise
-    identity = identify(process.pid)
-    if identity is None or identity.comm != "dockerd":
-        raise EngineStartError(f"the process answering for local engine {name} is not dockerd ({identity})")
-    _write_state(
-        name,
-        netns=netns,
-        tree=str(found.path),
-        pid=identity.pid,
-        start=identity.start,
-        net_ns=identity.net_ns,
-        mnt_ns=identity.mnt_ns,
-        version=version,
-        cgroup_parent=cgroup_parent,
-    )
+    record = {"pid": identity.pid, "start": identity.start, "net_ns": identity.net_ns, "mnt_ns": identity.mnt_ns}
+    _write_state(name, netns=netns, tree=str(found.path), version=version, cgroup_parent=cgroup_parent, **record)
     engine = LocalEngine(name, netns, identity, folder, found.path, version, time.monotonic() - started)
     if images:
         engine.load(images)
     return engine
-
-
-def _leftovers(mnt_ns: int | None) -> list[int]:
-    """Processes still in the engine's private mount namespace: only the engine's launcher made it."""
-    if mnt_ns is None:
-        return []
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and namespace_inode(int(p), "mnt") == mnt_ns]
 
 
 def stop_local_engine(name: str = "local28", *, timeout: float = 40) -> str:
@@ -314,27 +272,26 @@ def stop_local_engine(name: str = "local28", *, timeout: float = 40) -> str:
     state = _read_state(name)
     if found is None:
         message = f"local engine {name} is not running"
+    elif matches(found[0]):
+        recorded = found[0]
+        # dockerd stops its containers (their stop timeout) and its containerd on SIGTERM.
+        gone = signal_verified(recorded, timeout=timeout)
+        for pid in namespaces.mount_ns_members(recorded.mnt_ns):  # only if dockerd had to be killed
+            leftover = identify(pid)
+            if leftover is not None and leftover.mnt_ns == recorded.mnt_ns:
+                signal_verified(leftover, timeout=5)
+        message = f"{'stopped' if gone else 'could not stop'} local engine {name} (pid {recorded.pid})"
     else:
-        recorded, state = found
-        if matches(recorded):
-            # dockerd stops its containers (their stop timeout) and its containerd on SIGTERM.
-            gone = signal_verified(recorded, timeout=timeout)
-            for pid in _leftovers(recorded.mnt_ns):
-                leftover = identify(pid)
-                if leftover is not None and leftover.mnt_ns == recorded.mnt_ns:
-                    signal_verified(leftover, timeout=5)
-            message = f"stopped local engine {name} (pid {recorded.pid})" if gone else f"local engine {name} (pid {recorded.pid}) did not stop"
-        else:
-            message = f"local engine {name} is not running; pid {recorded.pid} is not its dockerd now and was left alone"
+        message = f"local engine {name} is not running; pid {found[0].pid} is not its dockerd now and was left alone"
     if state is not None:
-        netns = str(state.get("netns") or "")
-        if netns == _netns(name) and Path(f"/run/netns/{netns}").exists():
-            subprocess.run(["ip", "netns", "del", netns], check=False)
-        for cgroup in Path("/sys/fs/cgroup").glob(f"*/dockernet-nb-local-{name}"):
+        if state.get("netns") == _netns(name):
+            namespaces.delete_netns(_netns(name))
+        for cgroup in [
+            *Path("/sys/fs/cgroup").glob(f"*/dockernet-nb-local-{name}"),
+            Path(f"/sys/fs/cgroup/dockernet-nb-local-{name}"),
+        ]:
             with contextlib.suppress(OSError):
-                cgroup.rmdir()
-        with contextlib.suppress(OSError):
-            Path(f"/sys/fs/cgroup/dockernet-nb-local-{name}").rmdir()
+                cgroup.rmdir()  # empty once the engine's containers are gone; never forced
         _write_state(name, netns=None, tree=state.get("tree"), pid=None, version=state.get("version"))
     return message
 
@@ -349,9 +306,9 @@ def remove_local_engine(name: str = "local28") -> str:
 
 
 @contextlib.contextmanager
-def local_engine(name: str = "local28", *, keep_data: bool = True, **options: object) -> Iterator[LocalEngine]:
+def local_engine(name: str = "local28", *, keep_data: bool = True, **options: Any) -> Iterator[LocalEngine]:
     """``with local_engine(images=CORE_IMAGES) as engine: engine.run([...])``; stopped afterwards."""
-    engine = start_local_engine(name, **options)  # type: ignore[arg-type]
+    engine = start_local_engine(name, **options)
     try:
         yield engine
     finally:
@@ -363,17 +320,7 @@ def list_local_engines() -> list[dict[str, str]]:
     parent = state_root() / "local"
     rows = []
     for folder in sorted(parent.iterdir()) if parent.is_dir() else []:
-        state = _read_state(folder.name)
-        if state is not None:
+        if _read_state(folder.name) is not None:
             running = find_local_engine(folder.name) is not None
             rows.append({"name": folder.name, "state": "running" if running else "stopped", "folder": str(folder)})
     return rows
-
-
-def remove_all_local_engines(*, dry_run: bool = False) -> list[dict[str, str]]:
-    """Stop and delete every local engine the course made (for ``dockernet-nb clean``)."""
-    engines = list_local_engines()
-    if not dry_run:
-        for row in engines:
-            remove_local_engine(row["name"])
-    return engines

@@ -24,7 +24,15 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["DEFAULT_MIRROR", "MIRROR_ENV", "DebianMirror", "find_debian_mirror", "debian_mirror", "parse_one_line", "parse_deb822"]
+__all__ = [
+    "DEFAULT_MIRROR",
+    "MIRROR_ENV",
+    "DebianMirror",
+    "debian_mirror",
+    "find_debian_mirror",
+    "parse_deb822",
+    "parse_one_line",
+]
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 MIRROR_ENV = "DOCKERNET_NB_DEBIAN_MIRROR"
@@ -32,8 +40,35 @@ MIRROR_ENV = "DOCKERNET_NB_DEBIAN_MIRROR"
 # Debian's release names (past, present and the next ones known today) and the symbolic suites. A new
 # codename missing here still works through the os-release codename and the "main" + "-updates" rule.
 _DEBIAN_SUITES = frozenset(
-    "buzz rex bo hamm slink potato woody sarge etch lenny squeeze wheezy jessie stretch buster bullseye "
-    "bookworm trixie forky duke sid stable testing unstable oldstable oldoldstable experimental".split()
+    [
+        "buzz",
+        "rex",
+        "bo",
+        "hamm",
+        "slink",
+        "potato",
+        "woody",
+        "sarge",
+        "etch",
+        "lenny",
+        "squeeze",
+        "wheezy",
+        "jessie",
+        "stretch",
+        "buster",
+        "bullseye",
+        "bookworm",
+        "trixie",
+        "forky",
+        "duke",
+        "sid",
+        "stable",
+        "testing",
+        "unstable",
+        "oldstable",
+        "oldoldstable",
+        "experimental",
+    ]
 )
 _FETCHABLE = re.compile(r"^(https?|ftp|file)://", re.IGNORECASE)
 
@@ -164,7 +199,10 @@ def find_debian_mirror(
 
 
 def debian_mirror(
-    *, apt_dir: Path = Path("/etc/apt"), environ: Mapping[str, str] | None = None, os_release: Path = Path("/etc/os-release")
+    *,
+    apt_dir: Path = Path("/etc/apt"),
+    environ: Mapping[str, str] | None = None,
+    os_release: Path = Path("/etc/os-release"),
 ) -> str:
     """Just the mirror URI, e.g. ``http://deb.debian.org/debian``, for a debootstrap command line."""
     return find_debian_mirror(apt_dir=apt_dir, environ=environ, os_release=os_release).uri

@@ -15,7 +15,7 @@ import signal
 import time
 from pathlib import Path
 
-__all__ = ["ProcessId", "start_time", "command_name", "namespace_inode", "identify", "matches", "signal_verified"]
+__all__ = ["ProcessId", "command_name", "identify", "matches", "namespace_inode", "signal_verified", "start_time"]
 
 
 @dataclasses.dataclass(frozen=True)

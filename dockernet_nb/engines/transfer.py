@@ -20,7 +20,7 @@ import requests.exceptions
 from dockernet_nb.engines.common import host_client
 from dockernet_nb.errors import EngineError, ImageMissing
 
-__all__ = ["CopyReport", "copy_images", "copy_images_to_many", "CORE_IMAGES"]
+__all__ = ["CORE_IMAGES", "CopyReport", "copy_images", "copy_images_to_many"]
 
 # What most lessons run; the routing lesson's frr image is asked for separately.
 CORE_IMAGES = ("dockernet-nb/busybox:1", "dockernet-nb/debian:1", "dockernet-nb/redis:1", "dockernet-nb/uptime:1")
@@ -38,7 +38,7 @@ class CopyReport:
 
 def _image_id(client: docker.DockerClient, tag: str) -> str | None:
     try:
-        return client.images.get(tag).id
+        return str(client.images.get(tag).id)
     except docker.errors.ImageNotFound:
         return None
 
@@ -59,8 +59,8 @@ def _save(source: docker.DockerClient, tags: list[str]) -> Iterator[bytes]:
     with repeated ``names`` parameters, through the low-level client's request helpers.
     """
     api = source.api
-    response = api._get(api._url("/images/get"), params={"names": tags}, stream=True)  # noqa: SLF001
-    api._raise_for_status(response)  # noqa: SLF001
+    response = api._get(api._url("/images/get"), params={"names": tags}, stream=True)
+    api._raise_for_status(response)
     yield from response.iter_content(chunk_size=_CHUNK)
 
 
@@ -89,7 +89,9 @@ def copy_images(
         for tag in dict.fromkeys(tags):
             source_id = _image_id(source, tag)
             if source_id is None:
-                raise ImageMissing(f"{tag} is not on the host engine: build the course images first (`dockernet-nb images`)")
+                raise ImageMissing(
+                    f"{tag} is not on the host engine: build the course images first (`dockernet-nb images`)"
+                )
             (skipped if _image_id(target, tag) == source_id else wanted).append(tag)
         if wanted:
             groups = _groups(source, wanted)

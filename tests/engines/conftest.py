@@ -80,6 +80,8 @@ def dind_e28(host: docker.DockerClient, engine_image: forky.EngineImage, token: 
 @pytest.fixture(scope="session")
 def local_e28(host: docker.DockerClient, engine_tree: forky.EngineTree, token: str) -> Iterator[local.LocalEngine]:
     """One local Engine 28 with busybox and uptime, removed with its folder at the end."""
-    engine = local.start_local_engine(f"l{token}", tree=engine_tree.path, images=["dockernet-nb/busybox:1", "dockernet-nb/uptime:1"])
+    engine = local.start_local_engine(
+        f"l{token}", tree=engine_tree.path, images=["dockernet-nb/busybox:1", "dockernet-nb/uptime:1"]
+    )
     yield engine
     local.remove_local_engine(engine.name)

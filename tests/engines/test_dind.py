@@ -6,7 +6,7 @@ from __future__ import annotations
 import docker
 import pytest
 
-from dockernet_nb.engines import dind, forky
+from dockernet_nb.engines import cleanup, dind, forky
 from dockernet_nb.engines.common import ENGINE, EngineNameInUse
 from dockernet_nb.labels import COURSE
 
@@ -18,7 +18,9 @@ def test_the_engine_answers_with_the_image_version(dind_e28: dind.DindEngine, en
 
 
 def test_it_runs_busybox_after_a_load(dind_e28: dind.DindEngine) -> None:
-    out = dind_e28.client().containers.run("dockernet-nb/busybox:1", ["sh", "-c", "echo hello from $(hostname)"], remove=True)
+    out = dind_e28.client().containers.run(
+        "dockernet-nb/busybox:1", ["sh", "-c", "echo hello from $(hostname)"], remove=True
+    )
     assert out.decode().startswith("hello from ")
 
 
@@ -32,7 +34,9 @@ def test_an_internal_network_gives_no_default_route(dind_e28: dind.DindEngine) -
     client = dind_e28.client()
     network = client.networks.create("internal-test", internal=True)
     try:
-        routes = client.containers.run("dockernet-nb/busybox:1", ["ip", "route"], network=network.name, remove=True).decode()
+        routes = client.containers.run(
+            "dockernet-nb/busybox:1", ["ip", "route"], network=network.name, remove=True
+        ).decode()
     finally:
         network.remove()
     assert "default" not in routes and " dev eth0 " in routes, routes
@@ -58,7 +62,9 @@ def test_the_engine_objects_carry_the_course_labels(host: docker.DockerClient, d
     assert network.attrs["Internal"] is True
 
 
-def test_stop_keeps_the_volume_and_a_restart_is_warm(host: docker.DockerClient, engine_image: forky.EngineImage, token: str) -> None:
+def test_stop_keeps_the_volume_and_a_restart_is_warm(
+    host: docker.DockerClient, engine_image: forky.EngineImage, token: str
+) -> None:
     name = f"w{token}"
     engine = dind.start_engine(name, client=host, images=["dockernet-nb/busybox:1"])
     try:
@@ -69,11 +75,13 @@ def test_stop_keeps_the_volume_and_a_restart_is_warm(host: docker.DockerClient, 
         assert again.load(["dockernet-nb/busybox:1"]).copied == ()
     finally:
         dind.remove_engine(name, client=host)
-    assert not [row for row in dind.list_engines(client=host) if row["name"] == name]
+    assert not [row for row in cleanup.list_engines(client=host) if row["name"] == name]
     assert not host.volumes.list(filters={"name": engine.volume})
 
 
-def test_removal_leaves_a_learners_objects_of_the_same_name(host: docker.DockerClient, engine_image: forky.EngineImage, token: str) -> None:
+def test_removal_leaves_a_learners_objects_of_the_same_name(
+    host: docker.DockerClient, engine_image: forky.EngineImage, token: str
+) -> None:
     name = f"x{token}"
     container_name = f"dockernet-nb-engine-{name}"
     learner = host.containers.run("dockernet-nb/busybox:1", ["sleep", "300"], name=container_name, detach=True)
@@ -83,7 +91,7 @@ def test_removal_leaves_a_learners_objects_of_the_same_name(host: docker.DockerC
             dind.start_engine(name, client=host)
         with pytest.raises(EngineNameInUse):
             dind.remove_engine(name, client=host)
-        removed = dind.remove_all_engines(client=host)
+        removed = cleanup.remove_all_engines(client=host)
         assert name not in [row["name"] for row in removed]
         learner.reload()
         assert learner.status == "running"
@@ -93,12 +101,14 @@ def test_removal_leaves_a_learners_objects_of_the_same_name(host: docker.DockerC
         learner_volume.remove()
 
 
-def test_a_volume_alone_is_an_engine_too(host: docker.DockerClient, engine_image: forky.EngineImage, token: str) -> None:
+def test_a_volume_alone_is_an_engine_too(
+    host: docker.DockerClient, engine_image: forky.EngineImage, token: str
+) -> None:
     """list/remove find a stopped engine by its volume, and remove_all takes it."""
     name = f"v{token}"
     dind.start_engine(name, client=host)
     dind.stop_engine(name, client=host)
-    rows = [row for row in dind.list_engines(client=host) if row["name"] == name]
+    rows = [row for row in cleanup.list_engines(client=host) if row["name"] == name]
     assert rows and rows[0]["container"] == "" and rows[0]["volume"]
     assert dind.remove_engine(name, client=host)
-    assert not [row for row in dind.list_engines(client=host) if row["name"] == name]
+    assert not [row for row in cleanup.list_engines(client=host) if row["name"] == name]

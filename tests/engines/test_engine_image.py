@@ -21,7 +21,9 @@ def test_the_tree_carries_compose_v2(engine_tree: forky.EngineTree) -> None:
     assert engine_tree.compose is not None
 
 
-def test_the_image_reports_the_tree_version_in_its_labels(host: docker.DockerClient, engine_image: forky.EngineImage, engine_tree: forky.EngineTree) -> None:
+def test_the_image_reports_the_tree_version_in_its_labels(
+    host: docker.DockerClient, engine_image: forky.EngineImage, engine_tree: forky.EngineTree
+) -> None:
     labels = host.images.get(engine_image.tag).labels
     assert labels[COURSE] == "1" and labels[ENGINE_IMAGE] == engine_tree.suite
     assert labels[ENGINE_VERSION] == engine_tree.version == engine_image.version

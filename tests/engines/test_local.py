@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 import urllib.request
 
@@ -26,7 +27,9 @@ def test_the_local_engine_answers_and_is_found_again(local_e28: local.LocalEngin
 def test_docker_exec_lands_in_the_container(local_e28: local.LocalEngine) -> None:
     """A dockerd merely chrooted into the tree would run exec in the outer root filesystem."""
     client = local_e28.client()
-    container = client.containers.run("dockernet-nb/busybox:1", ["sh", "-c", "echo inside > /marker; sleep 300"], detach=True)
+    container = client.containers.run(
+        "dockernet-nb/busybox:1", ["sh", "-c", "echo inside > /marker; sleep 300"], detach=True
+    )
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -62,6 +65,19 @@ def test_a_published_loopback_port_goes_through_docker_proxy(local_e28: local.Lo
         server.remove(force=True)
 
 
+def test_a_client_without_docker_host_finds_the_engine_at_the_default_socket(
+    host: docker.DockerClient, local_e28: local.LocalEngine
+) -> None:
+    """As on a laptop: the kernel's docker client uses /var/run/docker.sock, which is this engine there."""
+    code = "import docker; print(docker.from_env().version()['Version'])"
+    inside = local_e28.run(
+        [sys.executable, "-c", code], default_socket=True, capture_output=True, timeout=60, check=True
+    )
+    assert inside.stdout.decode().strip() == local_e28.version
+    # Outside that command's private mount namespace the host engine still owns the default socket.
+    assert host.version()["Version"] != local_e28.version
+
+
 def test_the_host_namespace_does_not_see_the_engines_port(local_e28: local.LocalEngine) -> None:
     """The port lives in the engine's network namespace only, as on another machine."""
     client = local_e28.client()
@@ -77,7 +93,7 @@ def test_the_host_namespace_does_not_see_the_engines_port(local_e28: local.Local
 def test_stop_leaves_alone_a_live_process_that_is_not_its_dockerd(engine_image: object, token: str) -> None:
     """A pid file naming another live process (a reused pid) never leads to a signal."""
     name = f"p{token}"
-    folder = local._folder(name)  # noqa: SLF001 - the test writes the state a crashed run would leave
+    folder = local._folder(name)
     folder.mkdir(parents=True)
     bystander = subprocess.Popen(["sleep", "300"])
     try:
@@ -107,7 +123,7 @@ def test_start_stop_remove_leave_nothing(host: docker.DockerClient, engine_tree:
         message = local.stop_local_engine(name)
     assert message.startswith("stopped")
     assert start_time(pid) is None
-    assert netns not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert [row for row in local.list_local_engines() if row["name"] == name][0]["state"] == "stopped"
+    assert netns not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+    assert next(row for row in local.list_local_engines() if row["name"] == name)["state"] == "stopped"
     local.remove_local_engine(name)
     assert not [row for row in local.list_local_engines() if row["name"] == name]

@@ -45,7 +45,9 @@ def apt_tree(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def choose(tmp_path: Path, files: dict[str, str], environ: dict[str, str] | None = None) -> tuple[str, str]:
-    found = find_debian_mirror(apt_dir=apt_tree(tmp_path, files), environ=environ or {}, os_release=tmp_path / "os-release")
+    found = find_debian_mirror(
+        apt_dir=apt_tree(tmp_path, files), environ=environ or {}, os_release=tmp_path / "os-release"
+    )
     return found.uri, found.origin
 
 
@@ -93,7 +95,9 @@ def test_no_sources_at_all_falls_back_to_deb_debian_org(tmp_path: Path) -> None:
     assert choose(tmp_path, {})[0] == DEFAULT_MIRROR
 
 
-@pytest.mark.parametrize("uri", ["cdrom:[Debian GNU/Linux 12]/", "mirror+file:/etc/apt/mirrors.txt", "tor+http://x.onion/debian"])
+@pytest.mark.parametrize(
+    "uri", ["cdrom:[Debian GNU/Linux 12]/", "mirror+file:/etc/apt/mirrors.txt", "tor+http://x.onion/debian"]
+)
 def test_uris_debootstrap_cannot_use_are_skipped(tmp_path: Path, uri: str) -> None:
     files = {"sources.list": f"deb {uri} bookworm main\ndeb http://usable.example/debian bookworm main\n"}
     assert choose(tmp_path, files)[0] == "http://usable.example/debian"
@@ -102,11 +106,15 @@ def test_uris_debootstrap_cannot_use_are_skipped(tmp_path: Path, uri: str) -> No
 def test_a_codename_newer_than_the_list_counts_through_os_release(tmp_path: Path) -> None:
     apt = apt_tree(tmp_path, {"sources.list": "deb http://m.example/debian zeta main\n"})
     (tmp_path / "os-release").write_text("VERSION_CODENAME=zeta\n")
-    assert find_debian_mirror(apt_dir=apt, environ={}, os_release=tmp_path / "os-release").uri == "http://m.example/debian"
+    assert (
+        find_debian_mirror(apt_dir=apt, environ={}, os_release=tmp_path / "os-release").uri == "http://m.example/debian"
+    )
 
 
 def test_parsers_read_every_field() -> None:
     one = list(parse_one_line("deb [ arch=amd64 ] http://a/debian trixie main non-free-firmware\n"))
-    assert [(e.uri, e.suites, e.components) for e in one] == [("http://a/debian", ("trixie",), ("main", "non-free-firmware"))]
+    assert [(e.uri, e.suites, e.components) for e in one] == [
+        ("http://a/debian", ("trixie",), ("main", "non-free-firmware"))
+    ]
     multi = "Types: deb deb-src\nURIs: http://a/debian\n http://b/debian\nSuites: sid\nComponents: main\n"
     assert [e.uri for e in parse_deb822(multi)] == ["http://a/debian", "http://b/debian"]
