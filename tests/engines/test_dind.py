@@ -7,7 +7,7 @@ import docker
 import pytest
 
 from dockernet_nb.engines import cleanup, dind, forky
-from dockernet_nb.engines.common import ENGINE, EngineNameInUse
+from dockernet_nb.engines.common import ENGINE, EngineNameInUse, EngineStartError
 from dockernet_nb.labels import COURSE
 
 
@@ -112,3 +112,15 @@ def test_a_volume_alone_is_an_engine_too(
     assert rows and rows[0]["container"] == "" and rows[0]["volume"]
     assert dind.remove_engine(name, client=host)
     assert not [row for row in cleanup.list_engines(client=host) if row["name"] == name]
+
+
+def test_an_engine_that_cannot_start_says_why_and_is_removed(
+    host: docker.DockerClient, engine_image: forky.EngineImage, token: str
+) -> None:
+    name = f"f{token}"
+    try:
+        with pytest.raises(EngineStartError, match="bip"):
+            dind.start_engine(name, client=host, bip="not-an-address", timeout=30)
+        assert not host.containers.list(all=True, filters={"name": f"dockernet-nb-engine-{name}"})
+    finally:
+        dind.remove_engine(name, client=host)

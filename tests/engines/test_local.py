@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import docker
 import pytest
 
 from dockernet_nb.engines import local
-from dockernet_nb.engines.common import ENGINE
-from dockernet_nb.engines.process import start_time
+from dockernet_nb.engines.common import ENGINE, EngineStartError
+from dockernet_nb.engines.process import command_name, namespace_inode, start_time
 from dockernet_nb.labels import COURSE
 
 
@@ -58,6 +60,9 @@ def test_a_published_loopback_port_goes_through_docker_proxy(local_e28: local.Lo
         )
         out = local_e28.run(["python3", "-c", code], capture_output=True, timeout=30)
         assert b"load average" in out.stdout, out
+        proxies = [pid for pid in os.listdir("/proc") if pid.isdigit() and command_name(int(pid)) == "docker-proxy"]
+        ours = [pid for pid in proxies if namespace_inode(int(pid), "net") == local_e28.process.net_ns]
+        assert any("8000" in Path(f"/proc/{pid}/cmdline").read_text() for pid in ours), ours
         gateway = client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
         time.sleep(0.3)
         assert f"from {gateway}:" in server.logs().decode(), server.logs()
@@ -127,3 +132,17 @@ def test_start_stop_remove_leave_nothing(host: docker.DockerClient, engine_tree:
     assert next(row for row in local.list_local_engines() if row["name"] == name)["state"] == "stopped"
     local.remove_local_engine(name)
     assert not [row for row in local.list_local_engines() if row["name"] == name]
+
+
+def test_an_engine_that_cannot_start_says_why_and_leaves_no_namespace(engine_tree: object, token: str) -> None:
+    name = f"b{token}"
+    try:
+        with pytest.raises(EngineStartError, match="bip"):
+            local.start_local_engine(name, bip="not-an-address", timeout=30)
+        assert (
+            f"dnb-{name}"
+            not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+        )
+        assert local.find_local_engine(name) is None
+    finally:
+        local.remove_local_engine(name)
