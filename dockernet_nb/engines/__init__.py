@@ -14,7 +14,13 @@ removed by those only: :func:`remove_all` (:mod:`.cleanup`) is what ``dockernet-
 
 from __future__ import annotations
 
-from dockernet_nb.engines.cleanup import list_engines, remove_all, remove_all_engines, remove_all_local_engines
+from dockernet_nb.engines.cleanup import (
+    list_engines,
+    remove_all,
+    remove_all_engines,
+    remove_all_local_engines,
+    remove_engines_network,
+)
 from dockernet_nb.engines.dind import DindEngine, dind_engine, reach_engine, remove_engine, start_engine, stop_engine
 from dockernet_nb.engines.forky import (
     ENGINE_TAG,
@@ -63,6 +69,7 @@ __all__ = [
     "remove_all_engines",
     "remove_all_local_engines",
     "remove_engine",
+    "remove_engines_network",
     "remove_local_engine",
     "start_engine",
     "start_local_engine",

@@ -23,8 +23,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import ipaddress
+import os
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -52,6 +54,7 @@ __all__ = [
     "DindEngine",
     "dind_engine",
     "reach_engine",
+    "remove_cgroups",
     "remove_engine",
     "start_engine",
     "stop_engine",
@@ -352,7 +355,24 @@ def stop_engine(name: str = "e28", *, client: docker.DockerClient | None = None)
         return False
     with contextlib.suppress(docker.errors.NotFound):
         container.remove(force=True)
+    remove_cgroups(name)
     return True
+
+
+def remove_cgroups(name: str) -> None:
+    """On cgroup v1 the inner engine made its containers' groups under the host's hierarchy (see
+    ``--cgroup-parent``); once the engine is gone they are empty and are removed. Never forced: rmdir
+    refuses a group that still has processes. Nothing to do for a remote host engine or on v2."""
+    groups = list(Path("/sys/fs/cgroup").glob(f"*/{_container_name(name)}"))
+    for _ in range(100):  # the engine's processes may take a few seconds to die under load
+        for group in groups:
+            for folder, _, _ in os.walk(group, topdown=False):  # children before parents
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
+        groups = [group for group in groups if group.exists()]
+        if not groups:
+            return
+        time.sleep(0.1)
 
 
 def remove_engine(name: str = "e28", *, client: docker.DockerClient | None = None) -> bool:

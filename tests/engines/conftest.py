@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from dockernet_nb.engines import dind, forky, local
+from dockernet_nb.engines import cleanup, dind, forky, local
 from dockernet_nb.engines.common import host_client
 from dockernet_nb.engines.transfer import CORE_IMAGES
 
@@ -75,6 +75,7 @@ def dind_e28(host: docker.DockerClient, engine_image: forky.EngineImage, token: 
     engine = dind.start_engine(f"t{token}", client=host, images=CORE_IMAGES)
     yield engine
     dind.remove_engine(engine.name, client=host)
+    cleanup.remove_engines_network(client=host)  # unless another session's engine still uses it
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@ and goes away completely without touching anything the course did not make."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import docker
 import pytest
 
@@ -68,7 +70,10 @@ def test_stop_keeps_the_volume_and_a_restart_is_warm(
     name = f"w{token}"
     engine = dind.start_engine(name, client=host, images=["dockernet-nb/busybox:1"])
     try:
+        engine.client().containers.run("dockernet-nb/busybox:1", ["sleep", "300"], detach=True)
         assert dind.stop_engine(name, client=host)
+        # cgroup v1: the inner containers' groups under the host hierarchy went with the engine.
+        assert not list(Path("/sys/fs/cgroup").glob(f"*/{engine.container}"))
         assert not host.containers.list(all=True, filters={"name": engine.container})
         assert host.volumes.get(engine.volume)
         again = dind.start_engine(name, client=host)
@@ -82,23 +87,29 @@ def test_stop_keeps_the_volume_and_a_restart_is_warm(
 def test_removal_leaves_a_learners_objects_of_the_same_name(
     host: docker.DockerClient, engine_image: forky.EngineImage, token: str
 ) -> None:
-    name = f"x{token}"
-    container_name = f"dockernet-nb-engine-{name}"
-    learner = host.containers.run("dockernet-nb/busybox:1", ["sleep", "300"], name=container_name, detach=True)
-    learner_volume = host.volumes.create(f"dockernet-nb-engine-{name}-data")
+    """A learner's container and volume named like engine x's survive every removal; engine y goes."""
+    mine, theirs = f"y{token}", f"x{token}"
+    learner = host.containers.run(
+        "dockernet-nb/busybox:1", ["sleep", "300"], name=f"dockernet-nb-engine-{theirs}", detach=True
+    )
+    learner_volume = host.volumes.create(f"dockernet-nb-engine-{theirs}-data")
     try:
         with pytest.raises(EngineNameInUse, match="docker rename"):
-            dind.start_engine(name, client=host)
+            dind.start_engine(theirs, client=host)
         with pytest.raises(EngineNameInUse):
-            dind.remove_engine(name, client=host)
-        removed = cleanup.remove_all_engines(client=host)
-        assert name not in [row["name"] for row in removed]
+            dind.remove_engine(theirs, client=host)
+        engine = dind.start_engine(mine, client=host)
+        removed = cleanup.remove_all_engines(only={mine, theirs}, client=host)
+        assert [row["name"] for row in removed] == [mine]
+        assert not host.containers.list(all=True, filters={"name": engine.container})
+        assert not host.volumes.list(filters={"name": engine.volume})
         learner.reload()
         assert learner.status == "running"
         assert host.volumes.get(learner_volume.name)
     finally:
         learner.remove(force=True)
         learner_volume.remove()
+        dind.remove_engine(mine, client=host)
 
 
 def test_a_volume_alone_is_an_engine_too(
