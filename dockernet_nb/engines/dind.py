@@ -309,6 +309,7 @@ def start_engine(
     # which docker-py has no argument for.
     host_config["MaskedPaths"] = []
     host_config["ReadonlyPaths"] = []
+    created: dict[str, str] = {}
     try:
         created = api.create_container(
             image,
@@ -323,8 +324,9 @@ def start_engine(
         api.start(created["Id"])
         container = client.containers.get(created["Id"])
     except docker.errors.APIError as err:
-        with contextlib.suppress(docker.errors.APIError):
-            api.remove_container(_container_name(name), force=True)
+        if created:  # by id: the name may belong to a learner's container made meanwhile
+            with contextlib.suppress(docker.errors.APIError):
+                api.remove_container(created["Id"], force=True)
         raise EngineStartError(f"the host engine refused to start engine {name}: {err}") from err
     try:
         engine = _handle(name, container, client=client, timeout=timeout, started=started)

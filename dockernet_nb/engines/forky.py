@@ -190,6 +190,11 @@ def ensure_tree(
         found = read_tree(path)
         if found and not rebuild and found.suite == suite and set(packages) <= set(found.packages):
             return found
+        if path.exists() and found is None and any(path.iterdir()):
+            raise EngineBuildError(
+                f"{path} exists and is not an engine tree the course built (no {MARKER}); it is left alone. "
+                "Point DOCKERNET_NB_ENGINE_TREE at another folder, or empty this one yourself."
+            )
         if shutil.which("debootstrap") is None:
             raise EngineBuildError("debootstrap is missing: install it (`apt-get install debootstrap`), then retry")
         chosen = find_debian_mirror()
@@ -225,7 +230,7 @@ def ensure_tree(
         marker: dict[str, object] = {"suite": suite, "version": version, "full_version": full_version, "mirror": source}
         marker |= {"packages": list(packages), "stamp": stamp}
         (work / MARKER).write_text(json.dumps(marker, indent=1))
-        if path.exists():
+        if path.exists():  # the course's previous tree (checked above), or an empty folder
             old = path.with_name(f"{path.name}.old-{os.getpid()}")
             path.rename(old)
             shutil.rmtree(old, ignore_errors=True)

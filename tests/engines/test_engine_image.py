@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import docker
 import pytest
 
 from dockernet_nb.engines import forky
-from dockernet_nb.engines.common import ENGINE_IMAGE, ENGINE_VERSION, EngineNameInUse
+from dockernet_nb.engines.common import ENGINE_IMAGE, ENGINE_VERSION, EngineBuildError, EngineNameInUse
 from dockernet_nb.labels import COURSE
 
 
@@ -45,3 +47,13 @@ def test_a_learners_image_under_the_tag_is_left_alone(host: docker.DockerClient,
         assert host.images.get(tag).id == learner.id
     finally:
         host.images.remove(tag)  # only the tag this test added
+
+
+def test_a_folder_that_is_not_a_course_tree_is_never_replaced(tmp_path: Path) -> None:
+    """DOCKERNET_NB_ENGINE_TREE pointed at someone's folder: the build refuses before touching it."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("keep me")
+    with pytest.raises(EngineBuildError, match="left alone"):
+        forky.ensure_tree(path=theirs)
+    assert (theirs / "notes.txt").read_text() == "keep me"
