@@ -29,12 +29,12 @@ from dockernet_nb.engine.images import (
     by_name,
     derived_dockerfile,
 )
+from dockernet_nb.engine.mirror import debian_mirror
 from dockernet_nb.engine.provision import running_as_root
 from dockernet_nb.errors import SetupError
 
 __all__ = ["possible", "build"]
 
-MIRROR = os.environ.get("DOCKERNET_NB_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 SUITE = "bookworm"
 
 # Rough share of the whole build each debootstrap phase has finished by, for the progress bar;
@@ -83,7 +83,8 @@ def _debootstrap(image: CourseImage, root: Path, report: Report) -> None:
         "--include=" + ",".join(image.packages),
         SUITE,
         str(root),
-        MIRROR,
+        # The mirror apt uses on this machine (or DOCKERNET_NB_DEBIAN_MIRROR), read at build time.
+        debian_mirror(),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     tail: list[str] = []
