@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.containers import rm as rm
     from dockernet_nb.verbs.containers import run as run
     from dockernet_nb.verbs.containers import stop as stop
+    from dockernet_nb.verbs.engine_notes import engine_note as engine_note
     from dockernet_nb.verbs.firewall import add_rule as add_rule
     from dockernet_nb.verbs.firewall import host_iptables_rules as host_iptables_rules
     from dockernet_nb.verbs.firewall import iptables_rules as iptables_rules
@@ -103,6 +104,7 @@ _VERBS = {
     "ping": "verbs.probes",
     "tcp_request": "verbs.tcp",
     "progress": "verbs.progress",
+    "engine_note": "verbs.engine_notes",
     "cleanup": "verbs.cleanup",
     "topology": "verbs.topology",
     "lab_console": "verbs.console",

@@ -77,9 +77,30 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record_on_local_engine(args: argparse.Namespace) -> int:
+    """The same recording, run in the network namespace of a local Engine 28 (as a Linux learner's engine)."""
+    from dockernet_nb.engine.images import CATALOG
+    from dockernet_nb.engine.spawn import forky, local
+
+    tree = forky.ensure_tree()
+    engine = local.start_local_engine(args.engine_name, tree=tree.path)
+    print(f"Recording on a local Docker Engine {engine.version} (its own network namespace, socket at the default path).")
+    try:
+        copied = engine.load([image.tag for image in CATALOG])
+        print(f"Course images in it: copied {len(copied.copied)}, already there {len(copied.skipped)}.")
+        argv = [sys.executable, "-m", "dockernet_nb.cli", "record", *args.notebooks]
+        argv += [] if args.save_notebooks else ["--no-save-notebooks"]
+        return engine.run(argv, default_socket=True).returncode
+    finally:
+        print(local.stop_local_engine(args.engine_name))
+
+
 def _record(args: argparse.Namespace) -> int:
     import glob
     from pathlib import Path
+
+    if args.local_engine:
+        return _record_on_local_engine(args)
 
     from dockernet_nb.engine.connection import answers, how_to_get_an_engine
     from dockernet_nb.recorder import record_notebook
@@ -132,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not store the fresh outputs in the notebooks (by default they are, so outputs and recordings match)",
     )
+    record.add_argument(
+        "--local-engine",
+        action="store_true",
+        help="record on a local Engine 28 started for the purpose (Linux, root; built from Debian's testing suite)",
+    )
+    record.add_argument("--engine-name", default="record", help="the local engine's name (two recordings at once need two)")
     record.set_defaults(func=_record)
     return parser
 

@@ -26,6 +26,7 @@ __all__ = [
     "ContainerNode",
     "Endpoint",
     "TopologySnapshot",
+    "EngineNote",
     "RECORD_TYPES",
     "command_lines",
     "commands_html",
@@ -290,6 +291,27 @@ class TopologySnapshot:
     docker: tuple[DockerCommand, ...] = ()
 
 
+@dataclasses.dataclass(frozen=True)
+class EngineNote:
+    """A short note about one engine difference, as Markdown."""
+
+    topic: str
+    engine: str
+    text: str
+
+    def __repr__(self) -> str:
+        return f"Note on this engine (Docker {self.engine}): {self.text}"
+
+    def _repr_markdown_(self) -> str:
+        return f"> **On this engine (Docker {self.engine}).** {self.text}"
+
+    def _repr_html_(self) -> str:
+        return (
+            "<div class='dnb-engine-note' style='border-left:4px solid #ef6c00;padding-left:8px'>"
+            f"<b>On this engine (Docker {html.escape(self.engine)}).</b> {html.escape(self.text)}</div>"
+        )
+
+
 # The records a recording may hold, by name: replay rebuilds answers only from this table.
 RECORD_TYPES: dict[str, type] = {
     "CommandResult": CommandResult,
@@ -300,4 +322,5 @@ RECORD_TYPES: dict[str, type] = {
     "ContainerNode": ContainerNode,
     "Endpoint": Endpoint,
     "TopologySnapshot": TopologySnapshot,
+    "EngineNote": EngineNote,
 }
