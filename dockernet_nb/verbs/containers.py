@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, overload
 
 import pandas as pd
-import requests.exceptions
 
 from dockernet_nb.engine import commands, images, labels, policy
 from dockernet_nb.engine.connection import client, engine_errors
@@ -80,7 +79,7 @@ def _remove_quietly(docker_name: str) -> None:
 def _make_room(docker_name: str) -> None:
     """Make room for a re-run: remove this session's previous container of that name (course ones only)."""
     with engine_errors(f"looking for an earlier {docker_name}"):
-        found = client().containers.list(all=True, filters={"name": f"^/{re.escape(docker_name)}$"})
+        found = client().containers.list(all=True, filters={"name": f"^/{re.escape(docker_name)}$"}, ignore_removed=True)
     for container in found:
         if not labels.is_course(container.labels):
             raise NameInUse(
@@ -289,6 +288,8 @@ def run_helper(
 
 
 def _wait_and_collect(container: Any, argv: list[str] | None, image: str, timeout: float) -> CommandResult:
+    import requests.exceptions
+
     shown = _display(argv, image)
     try:
         try:
@@ -496,7 +497,7 @@ def containers(*, all: bool = False) -> pd.DataFrame:  # noqa: A002 - mirrors `d
     essential = ["docker", "ps", "-a"] + ([] if all else ["--filter", f"label={filters['label']}"])
     commands.note(commands.join(*essential))
     with engine_errors("listing containers"):
-        found = client().containers.list(all=True, filters=filters)
+        found = client().containers.list(all=True, filters=filters, ignore_removed=True)
     rows = []
     for container in found:
         try:
