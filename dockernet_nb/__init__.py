@@ -21,21 +21,21 @@ from typing import TYPE_CHECKING, Any
 
 from dockernet_nb import errors
 from dockernet_nb.errors import (
-    CommandTimeout as CommandTimeout,
-    ConnectionRefused as ConnectionRefused,
-    ContainerNotFound as ContainerNotFound,
-    DockernetError as DockernetError,
-    EngineError as EngineError,
-    EngineUnavailable as EngineUnavailable,
-    ImageMissing as ImageMissing,
-    InvalidInput as InvalidInput,
-    NameInUse as NameInUse,
-    NetworkNotFound as NetworkNotFound,
-    NotFound as NotFound,
-    NotRecorded as NotRecorded,
-    ParseError as ParseError,
-    RecordingError as RecordingError,
-    SetupError as SetupError,
+    CommandTimeout,
+    ConnectionRefused,
+    ContainerNotFound,
+    DockernetError,
+    EngineError,
+    EngineUnavailable,
+    ImageMissing,
+    InvalidInput,
+    NameInUse,
+    NetworkNotFound,
+    NotFound,
+    NotRecorded,
+    ParseError,
+    RecordingError,
+    SetupError,
 )
 
 if TYPE_CHECKING:

@@ -15,26 +15,17 @@ from __future__ import annotations
 
 from dockernet_nb.checks import basics, routing
 from dockernet_nb.checks.basics import (
-    check_default_gateway as check_default_gateway,
-    check_loopback_prediction as check_loopback_prediction,
-    check_on_both_networks as check_on_both_networks,
-    check_published_uptime as check_published_uptime,
-    check_redis_address as check_redis_address,
-    check_redis_greeting as check_redis_greeting,
-    check_smallest_image as check_smallest_image,
+    check_default_gateway,
+    check_loopback_prediction,
+    check_on_both_networks,
+    check_published_uptime,
+    check_redis_address,
+    check_redis_greeting,
+    check_smallest_image,
 )
-from dockernet_nb.checks.exercise import ask as ask
-from dockernet_nb.checks.exercise import exercise as exercise
-from dockernet_nb.checks.exercise import question as question
-from dockernet_nb.checks.result import CheckResult as CheckResult
-from dockernet_nb.checks.result import failed as failed
-from dockernet_nb.checks.result import no_answer as no_answer
-from dockernet_nb.checks.result import passed as passed
-from dockernet_nb.checks.routing import (
-    check_ospf_detour as check_ospf_detour,
-    check_proxy_or_dnat as check_proxy_or_dnat,
-    check_web_closed_to_lan1 as check_web_closed_to_lan1,
-)
+from dockernet_nb.checks.exercise import ask, exercise, question
+from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
+from dockernet_nb.checks.routing import check_ospf_detour, check_proxy_or_dnat, check_web_closed_to_lan1
 
 __all__ = [
     "CheckResult",
