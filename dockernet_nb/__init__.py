@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     from dockernet_nb.records import CommandResult as CommandResult
     from dockernet_nb.records import ContainerHandle as ContainerHandle
     from dockernet_nb.records import NetworkHandle as NetworkHandle
+    from dockernet_nb.verbs.break_fix import break_fix as break_fix
+    from dockernet_nb.verbs.break_fix import check_fix as check_fix
+    from dockernet_nb.verbs.break_fix import explain_fault as explain_fault
+    from dockernet_nb.verbs.break_fix import fault_hint as fault_hint
     from dockernet_nb.verbs.cleanup import cleanup as cleanup
     from dockernet_nb.verbs.console import lab_console as lab_console
     from dockernet_nb.verbs.containers import connect as connect
@@ -61,6 +65,9 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.host import docker_proxies as docker_proxies
     from dockernet_nb.verbs.host import kvm_preflight as kvm_preflight
     from dockernet_nb.verbs.lesson import start_lesson as start_lesson
+    from dockernet_nb.verbs.lookups import address_of as address_of
+    from dockernet_nb.verbs.lookups import gateway_of as gateway_of
+    from dockernet_nb.verbs.lookups import subnet_of as subnet_of
     from dockernet_nb.verbs.networks import create_net as create_net
     from dockernet_nb.verbs.networks import networks as networks
     from dockernet_nb.verbs.networks import remove_net as remove_net
@@ -106,6 +113,13 @@ _VERBS = {
     "tcp_request": "verbs.tcp",
     "progress": "verbs.progress",
     "engine_note": "verbs.engine_notes",
+    "address_of": "verbs.lookups",
+    "break_fix": "verbs.break_fix",
+    "check_fix": "verbs.break_fix",
+    "fault_hint": "verbs.break_fix",
+    "explain_fault": "verbs.break_fix",
+    "subnet_of": "verbs.lookups",
+    "gateway_of": "verbs.lookups",
     "cleanup": "verbs.cleanup",
     "topology": "verbs.topology",
     "lab_console": "verbs.console",

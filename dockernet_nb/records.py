@@ -27,6 +27,7 @@ __all__ = [
     "Endpoint",
     "TopologySnapshot",
     "EngineNote",
+    "FaultLab",
     "RECORD_TYPES",
     "command_lines",
     "commands_html",
@@ -302,6 +303,35 @@ class EngineNote:
         )
 
 
+@dataclasses.dataclass(frozen=True, repr=False)
+class FaultLab:
+    """A break-fix lab: the seed that chose the fault, which set-up it broke, and what the user reports."""
+
+    seed: int
+    fault: str
+    setup: str
+    symptom: str
+    hints: int
+
+    def _lines(self) -> list[str]:
+        return [
+            f"Break-fix lab, seed {self.seed} (the same seed gives the same fault, on any machine).",
+            f"Reported: {self.symptom}",
+            "Investigate with the course's verbs and fix it any way you like; then dnb.check_fix(lab). "
+            f"Stuck? dnb.fault_hint(lab) gives one of {self.hints} hints at a time.",
+        ]
+
+    def __repr__(self) -> str:
+        return "\n".join(self._lines())
+
+    def _repr_html_(self) -> str:
+        first, reported, rest = self._lines()
+        return (
+            "<div style='border-left:4px solid #c62828;padding-left:8px'>"
+            f"{html.escape(first)}<br><b>{html.escape(reported)}</b><br><i>{html.escape(rest)}</i></div>"
+        )
+
+
 # The records a recording may hold, by name: replay rebuilds answers only from this table.
 RECORD_TYPES: dict[str, type] = {
     "CommandResult": CommandResult,
@@ -313,4 +343,5 @@ RECORD_TYPES: dict[str, type] = {
     "Endpoint": Endpoint,
     "TopologySnapshot": TopologySnapshot,
     "EngineNote": EngineNote,
+    "FaultLab": FaultLab,
 }

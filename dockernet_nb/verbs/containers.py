@@ -128,12 +128,13 @@ def connect(
         network.reload()
     if target.id in (network.attrs.get("Containers") or {}):
         return container_handle(target)  # already there: re-running the cell is harmless
-    wanted = list(aliases) if aliases else [short]
+    # Docker keeps network-scoped names (aliases) for user-defined networks only.
+    wanted = [] if network.name in labels.BUILTIN_NETWORKS else list(aliases) if aliases else [short]
     extra = [word for alias in wanted for word in ("--alias", alias)] + (["--ip", ip] if ip else [])
     commands.note(commands.join("docker", "network", "connect", *extra, network.name, target.name))
     try:
         with engine_errors(f"connecting {short} to {net}"):
-            network.connect(target, aliases=wanted, ipv4_address=ip)
+            network.connect(target, aliases=wanted or None, ipv4_address=ip)
     except EngineError as e:
         text = str(e)
         if "does not belong to any of this network's subnets" in text or "user specified IP address" in text:
