@@ -2,7 +2,7 @@
 # Recreate the recorded parser fixtures from real containers, then their expected .json.
 #
 #   tests/record_fixtures.sh              record tests/fixtures/{busybox,debian}/*.txt, rewrite their .json
-#   tests/record_fixtures.sh --json-only  only rewrite every fixture's .json (malformed/ too) with the parsers
+#   tests/record_fixtures.sh --json-only  only rewrite every fixture's .json (frr/ and malformed/ too) with the parsers
 #
 # The .json files are written BY THE PARSER: after running this, read `git diff tests/fixtures`
 # and check every changed value against its .txt by eye before committing.
@@ -28,15 +28,13 @@ NET2=dnbfx-net2   # 172.29.11.0/24
 NET6=dnbfx-v6     # fd00:dbf::/64 + 172.29.12.0/24
 
 write_json() {
-    # The test module owns the file -> parser mapping and the JSON-safe conversion.
-    "$PY" - "$@" <<'EOF'
-import runpy, sys
-runpy.run_path("tests/unit/test_parsers.py")["write_expected_json"](sys.argv[1:])
-EOF
+    # tests/parser_fixtures.py owns the file -> parser mapping and the JSON-safe conversion;
+    # with no file named it rewrites every fixture's .json.
+    "$PY" -m tests.parser_fixtures "$@"
 }
 
 if [[ ${1:-} == --json-only ]]; then
-    write_json "$FIX"/*/*.txt
+    write_json
     exit 0
 fi
 
