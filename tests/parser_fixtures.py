@@ -30,13 +30,17 @@ import pandas as pd
 
 from dockernet_nb.errors import ParseError
 from dockernet_nb.parsers import (
+    bridge_fdb,
+    bridge_link,
     docker_proxy,
     frr_ospf_neighbors,
     frr_routes,
     ifconfig,
     ip_addr,
+    ip_link,
     ip_route,
     iptables,
+    pcap,
     ping,
     route,
     uptime_log,
@@ -86,6 +90,15 @@ COMMANDS: dict[str, ModuleType] = {
     "show-ip-route-json": frr_routes,
     "docker-logs": uptime_log,
     "ps-C-docker-proxy": docker_proxy,
+    "ip-link": ip_link,
+    "ip-d-link": ip_link,
+    "ip-j-link": ip_link,
+    "ip-j-d-link": ip_link,
+    "bridge-link": bridge_link,
+    "bridge-j-link": bridge_link,
+    "bridge-fdb-show": bridge_fdb,
+    "bridge-j-fdb-show": bridge_fdb,
+    "tcpdump": pcap,
 }
 PARSERS: list[ModuleType] = sorted(set(COMMANDS.values()), key=lambda m: m.__name__)
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 import time
 
 from dockernet_nb.parsers import frr_ospf_neighbors
-from tests.parser_fixtures import FIXTURES as ALL_FIXTURES, write_expected_json
+from tests.parser_fixtures import FIXTURES as ALL_FIXTURES
+from tests.parser_fixtures import write_expected_json
 
 FIXTURES = ALL_FIXTURES / "frr"
 
 
 def record() -> None:
     import dockernet_nb as dnb
-    from dockernet_nb.verbs import ospf as routing, routes
+    from dockernet_nb.verbs import ospf as routing
+    from dockernet_nb.verbs import routes
 
     caps = ["NET_ADMIN", "SYS_ADMIN"]
     forward = {"net.ipv4.ip_forward": "1"}

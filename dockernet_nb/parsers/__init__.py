@@ -3,8 +3,9 @@
 Each module exposes ``parse(text) -> pandas.DataFrame`` with a fixed schema (``SCHEMA``,
 column -> dtype) and the command it reads (``COMMAND``): empty input gives zero rows with every
 column, and text that matches no known dialect raises :class:`dockernet_nb.errors.ParseError`
-quoting the offending line. Nothing here talks to Docker; the only dependencies are pandas and the
-standard library.
+quoting the offending line. Nothing here talks to Docker; the dependencies are pandas and the
+standard library, and dpkt for ``pcap`` (which takes the capture file's bytes and imports dpkt on
+its first call).
 
 ================== ============================================================
 module             parses
@@ -19,6 +20,10 @@ frr_ospf_neighbors FRR's ``vtysh -c "show ip ospf neighbor json"``
 frr_routes         FRR's ``vtysh -c "show ip route json"``
 uptime_log         the course's uptime server log (``docker logs``)
 docker_proxy       ``ps -C docker-proxy -o pid=,args=``
+ip_link            ``ip link`` text and ``ip -j -d link`` JSON: veth peers, kinds, masters
+bridge_link        ``bridge link`` text and ``bridge -j link`` JSON: bridge ports
+bridge_fdb         ``bridge fdb show`` text and ``bridge -j fdb show`` JSON
+pcap               a ``tcpdump -w`` capture file (pcap, pcapng): one row per packet
 ================== ============================================================
 
 Example::
@@ -31,26 +36,34 @@ Example::
 from __future__ import annotations
 
 from dockernet_nb.parsers import (
+    bridge_fdb,
+    bridge_link,
     docker_proxy,
     frr_ospf_neighbors,
     frr_routes,
     ifconfig,
     ip_addr,
+    ip_link,
     ip_route,
     iptables,
+    pcap,
     ping,
     route,
     uptime_log,
 )
 
 __all__ = [
+    "bridge_fdb",
+    "bridge_link",
     "docker_proxy",
     "frr_ospf_neighbors",
     "frr_routes",
     "ifconfig",
     "ip_addr",
+    "ip_link",
     "ip_route",
     "iptables",
+    "pcap",
     "ping",
     "route",
     "uptime_log",

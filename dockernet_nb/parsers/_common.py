@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
@@ -21,7 +22,10 @@ __all__ = [
     "Schema",
     "INTERFACE_SCHEMA",
     "ROUTE_SCHEMA",
+    "IP_NO_DEVICE",
     "typed_frame",
+    "text_or_json",
+    "json_list",
     "parse_error",
     "first_line",
     "netmask_to_prefixlen",
@@ -57,19 +61,18 @@ ROUTE_SCHEMA: Schema = {
     "iface": "string",
 }
 
+# ``ip addr show eth9`` / ``ip link show eth9`` on a missing interface (iproute2, busybox): no row.
+IP_NO_DEVICE = re.compile(r"^(?:Device \".*\" does not exist\.|ip: can't find device '.*')\s*$")
+
 _MAX_QUOTE = 60
 
 
-def _convert(value: str | None, dtype: str) -> object:
-    if value is None:
-        return None
-    if dtype == "Int64":
-        return int(value)
-    if dtype == "float64":
-        return float(value)
-    if dtype == "boolean":
-        return {"true": True, "false": False}[value]
-    return value
+# The one typing step: text -> number or boolean, per dtype (strings stay strings).
+_CONVERTERS: dict[str, Callable[[str], object]] = {
+    "Int64": int,
+    "float64": float,
+    "boolean": {"true": True, "false": False}.__getitem__,
+}
 
 
 def typed_frame(rows: Sequence[Row], schema: Schema) -> pd.DataFrame:
@@ -78,10 +81,13 @@ def typed_frame(rows: Sequence[Row], schema: Schema) -> pd.DataFrame:
     Missing keys and ``None`` become ``<NA>`` (``NaN`` for float64). Booleans are spelled
     ``"true"``/``"false"`` in the string rows.
     """
-    columns = {
-        col: pd.Series([_convert(row.get(col), dtype) for row in rows], dtype=dtype)
-        for col, dtype in schema.items()
-    }
+    columns = {}
+    for col, dtype in schema.items():
+        values = [row.get(col) for row in rows]
+        convert = _CONVERTERS.get(dtype)
+        if convert is not None:
+            values = [None if value is None else convert(value) for value in values]
+        columns[col] = pd.Series(values, dtype=dtype)
     return pd.DataFrame(columns, columns=list(schema))
 
 

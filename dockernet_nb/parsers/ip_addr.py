@@ -44,7 +44,15 @@ from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.parsers._common import INTERFACE_SCHEMA, Row, first_line, json_list, parse_error, text_or_json
+from dockernet_nb.parsers._common import (
+    INTERFACE_SCHEMA,
+    IP_NO_DEVICE,
+    Row,
+    first_line,
+    json_list,
+    parse_error,
+    text_or_json,
+)
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -59,12 +67,11 @@ _INET = re.compile(r"^\s+inet (?P<addr>\d{1,3}(?:\.\d{1,3}){3})(?:/(?P<plen>\d+)
 _BRD = re.compile(r"\sbrd (?P<brd>\d{1,3}(?:\.\d{1,3}){3})\b")
 _INET6 = re.compile(r"^\s+inet6 (?P<addr>\S+/\d+)\s")
 _STATS_HEADER = re.compile(r"^\s+(?P<dir>RX|TX):\s+(?P<names>.+)$")
-_NO_DEVICE = re.compile(r"^(?:Device \".*\" does not exist\.|ip: can't find device '.*')\s*$")
 
 
 def _text_rows(text: str) -> list[Row]:
     lines = text.splitlines()
-    if not any(_HEADER.match(line) or _NO_DEVICE.match(line) for line in lines):
+    if not any(_HEADER.match(line) or IP_NO_DEVICE.match(line) for line in lines):
         raise parse_error(COMMAND, first_line(text))
     rows: list[Row] = []
     stats_names: tuple[str, list[str]] | None = None  # an "RX:" header waits for its numbers line
@@ -73,7 +80,7 @@ def _text_rows(text: str) -> list[Row]:
             continue
         if not line[0].isspace():
             stats_names = None
-            if _NO_DEVICE.match(line):
+            if IP_NO_DEVICE.match(line):
                 continue
             m = _HEADER.match(line)
             if not m:

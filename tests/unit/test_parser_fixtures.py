@@ -23,18 +23,30 @@ import pytest
 import dockernet_nb.parsers
 from dockernet_nb.errors import ParseError
 from dockernet_nb.parsers import (
+    bridge_fdb,
+    bridge_link,
     docker_proxy,
     frr_ospf_neighbors,
     frr_routes,
     ifconfig,
     ip_addr,
+    ip_link,
     ip_route,
     iptables,
+    pcap,
     ping,
     route,
     uptime_log,
 )
-from tests.parser_fixtures import FIXTURES, PARSERS, frame_to_json, inputs, name_of, parser_for, read
+from tests.parser_fixtures import (
+    FIXTURES,
+    PARSERS,
+    frame_to_json,
+    inputs,
+    name_of,
+    parser_for,
+    read,
+)
 
 PAIRS = inputs()
 PARSERS_DIR = Path(dockernet_nb.parsers.__file__).parent
@@ -109,10 +121,68 @@ SCHEMAS: dict[ModuleType, dict[str, str]] = {
         "container_ip": "string",
         "container_port": "Int64",
     },
+    ip_link: {
+        "name": "string",
+        "ifindex": "Int64",
+        "iflink": "Int64",
+        "link_netnsid": "Int64",
+        "kind": "string",
+        "master": "string",
+        "mac": "string",
+        "mtu": "Int64",
+        "state": "string",
+        "up": "boolean",
+    },
+    bridge_link: {
+        "interface": "string",
+        "ifindex": "Int64",
+        "iflink": "Int64",
+        "master": "string",
+        "state": "string",
+        "mtu": "Int64",
+        "priority": "Int64",
+        "cost": "Int64",
+        "up": "boolean",
+    },
+    bridge_fdb: {
+        "mac": "string",
+        "interface": "string",
+        "master": "string",
+        "vlan": "Int64",
+        "flags": "string",
+        "state": "string",
+        "dst": "string",
+    },
+    pcap: {
+        "time": "float64",
+        "direction": "string",
+        "source": "string",
+        "destination": "string",
+        "protocol": "string",
+        "length": "Int64",
+        "summary": "string",
+        "src_port": "Int64",
+        "dst_port": "Int64",
+        "tcp_flags": "string",
+        "seq": "Int64",
+        "ack": "Int64",
+        "icmp_type": "Int64",
+        "icmp_seq": "Int64",
+        "ttl": "Int64",
+        "dns_id": "Int64",
+        "dns_qname": "string",
+        "dns_qtype": "string",
+        "dns_answers": "string",
+        "arp_op": "string",
+        "vni": "Int64",
+        "inner_source": "string",
+        "inner_destination": "string",
+        "inner_protocol": "string",
+    },
 }
 # Input that is "nothing" for each parser: text parsers also take blank lines as nothing.
 BLANK_TEXTS = ["", " ", "\n\n", " \t\r\n  \n"]
-EMPTY_INPUTS: dict[ModuleType, list[str | bytes]] = {}
+EMPTY_INPUTS: dict[ModuleType, list[str | bytes]] = {pcap: [b""]}
 # Parsers that skip lines of other programs by design (a container's log mixes in the server's own
 # lines; ps filtered by hand lists other processes): foreign text gives zero rows, not an error.
 SKIP_FOREIGN_LINES = {uptime_log, docker_proxy}
@@ -212,8 +282,9 @@ def test_empty_input_attrs() -> None:
         "errors": 0,
     }
     assert iptables.parse("\n").attrs == {"policies": {}, "dialect": None}
-    for parser in (ifconfig, ip_addr, ip_route, frr_ospf_neighbors, frr_routes):
+    for parser in (ifconfig, ip_addr, ip_route, ip_link, bridge_link, bridge_fdb, frr_ospf_neighbors, frr_routes):
         assert parser.parse("").attrs == {"dialect": None}
+    assert pcap.parse(b"").attrs == {"dialect": None, "link_type": None, "start": None}
 
 
 # --- errors name the command and quote the line -------------------------------------------------
