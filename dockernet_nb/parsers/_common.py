@@ -23,6 +23,7 @@ __all__ = [
     "INTERFACE_SCHEMA",
     "ROUTE_SCHEMA",
     "IP_NO_DEVICE",
+    "add_ipv6",
     "typed_frame",
     "text_or_json",
     "json_list",
@@ -49,6 +50,9 @@ INTERFACE_SCHEMA: Schema = {
     "rx_bytes": "Int64",
     "tx_packets": "Int64",
     "tx_bytes": "Int64",
+    # Appended, so the columns before them keep their places: ipv6 split by what the address is for.
+    "ipv6_global": "string",
+    "ipv6_link_local": "string",
 }
 
 # Shared by route (route -n) and ip_route: ip route is mapped onto route -n's columns.
@@ -115,6 +119,25 @@ def json_list(text: str, command: str, of_what: str) -> list[dict]:
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise parse_error(command, first_line(text), f"JSON is not a list of {of_what}")
     return data
+
+
+def add_ipv6(row: Row, entry: str, command: str, line: str) -> None:
+    """Append ``addr/prefixlen`` to the row's ``ipv6`` and to ``ipv6_global`` or ``ipv6_link_local``.
+
+    Link-local is fe80::/10; global is every other address but loopback, multicast and ``::``:
+    unique local addresses (fd00::/8) included, as the kernel's ``scope global`` has them.
+    """
+    try:
+        address = ipaddress.IPv6Address(entry.partition("/")[0])
+    except ValueError as e:
+        raise parse_error(command, line, f"not an IPv6 address: {entry}") from e
+    columns = ["ipv6"]
+    if address.is_link_local:
+        columns.append("ipv6_link_local")
+    elif not (address.is_loopback or address.is_multicast or address.is_unspecified):
+        columns.append("ipv6_global")
+    for column in columns:
+        row[column] = f"{row[column]} {entry}" if row.get(column) else entry
 
 
 def first_line(text: str) -> str:

@@ -64,6 +64,8 @@ INTERFACE = {
     "rx_bytes": "Int64",
     "tx_packets": "Int64",
     "tx_bytes": "Int64",
+    "ipv6_global": "string",
+    "ipv6_link_local": "string",
 }
 ROUTE = {
     "destination": "string",

@@ -55,6 +55,29 @@ def test_ifconfig_ipv6_entries() -> None:
     assert set(bb.loc["eth0", "ipv6"].split()) == {"fe80::42:acff:fe1d:c05/64", "fd00:dbf::5/64"}
     assert set(nt.loc["eth0", "ipv6"].split()) == {"fd00:dbf::6/64", "fe80::42:acff:fe1d:c06/64"}
     assert bb.loc["lo", "ipv6"] == nt.loc["lo", "ipv6"] == "::1/128"
+    assert (bb.loc["eth0", "ipv6_global"], bb.loc["eth0", "ipv6_link_local"]) == ("fd00:dbf::5/64", "fe80::42:acff:fe1d:c05/64")
+    assert pd.isna(nt.loc["lo", "ipv6_global"]) and pd.isna(nt.loc["lo", "ipv6_link_local"])  # ::1 is neither
+
+
+DUAL_STACK = {
+    "debian": ("eth0", "172.31.250.5", {"fd00:dead:beef::5/64", "fd00:dead:beef::55/64"}, "fe80::42:acff:fe1f:fa05/64"),
+    "busybox": ("eth0", "172.31.250.6", {"fd00:dead:beef::6/64"}, "fe80::42:acff:fe1f:fa06/64"),
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["debian/ifconfig--dual-stack", "debian/ip-addr--dual-stack", "debian/ip-j-addr--dual-stack",
+     "busybox/ifconfig--dual-stack", "busybox/ip-addr--dual-stack"],
+)
+def test_dual_stack_addresses_every_dialect(name: str) -> None:
+    # debian's eth0 has Docker's address and one added by hand: both global, one link-local.
+    parser = ifconfig if "ifconfig" in name else ip_addr
+    iface, ipv4, global_addresses, link_local = DUAL_STACK[name.split("/")[0]]
+    row = parser.parse(fixture(name)).set_index("name").loc[iface]
+    assert row["ipv4"] == ipv4 and row["prefixlen"] == 24
+    assert set(row["ipv6_global"].split()) == global_addresses and row["ipv6_link_local"] == link_local
+    assert set(row["ipv6"].split()) == global_addresses | {link_local}
 
 
 def test_ip_addr_text_and_json_agree() -> None:
@@ -118,9 +141,46 @@ def test_ip_route_default_bridge_values() -> None:
     ]
 
 
-def test_ip_route_ipv6_only_is_empty() -> None:
-    assert len(ip_route.parse(fixture("debian/ip-6-route--ipv6"))) == 0
-    assert len(ip_route.parse(fixture("debian/ip-j-6-route--ipv6"))) == 0
+def test_ip_6_route_rows_look_like_route_n_A_inet6() -> None:
+    # IPv6 destinations keep their prefix length (route -n -A inet6's form); there is no genmask.
+    expected = [
+        ["fd00:dbf::/64", "::", None, "U", 256, "eth0"],
+        ["fe80::/64", "::", None, "U", 256, "eth0"],
+        ["::/0", "fd00:dbf::1", None, "UG", 1024, "eth0"],
+    ]
+    for name in ("debian/ip-6-route--ipv6", "debian/ip-j-6-route--ipv6"):
+        df = ip_route.parse(fixture(name))
+        assert df.astype(object).where(df.notna(), None).values.tolist() == expected
+    # `ip route` on the same dual-stack container still prints (and gives) IPv4 only.
+    assert set(ip_route.parse(fixture("debian/ip-route--ipv6"))["gateway"]) <= {"0.0.0.0", "172.29.12.1"}
+
+
+@pytest.mark.parametrize("name", ["debian/ip-6-route--dual-stack", "debian/ip-j-6-route--dual-stack", "busybox/ip-6-route--dual-stack"])
+def test_ip_6_route_dual_stack(name: str) -> None:
+    # busybox also lists "multicast ff00::/8": a special type, skipped as route -n would.
+    df = ip_route.parse(fixture(name))
+    assert df[["destination", "gateway", "flags", "metric"]].values.tolist() == [
+        ["fd00:dead:beef::/64", "::", "U", 256],
+        ["fe80::/64", "::", "U", 256],
+        ["::/0", "fd00:dead:beef::1", "UG", 1024],
+    ]
+    assert df["genmask"].isna().all()
+
+
+def test_ip_6_multipath_gives_a_row_per_nexthop() -> None:
+    for name in ("debian/ip-6-route--multipath", "debian/ip-j-6-route--multipath"):
+        df = ip_route.parse(fixture(name))
+        hops = df[df["destination"] == "fd00:dbf:1::/64"]
+        assert hops["gateway"].tolist() == ["fd00:dbf::1", "fd00:dbf::5"] and set(hops["flags"]) == {"UG"}
+
+
+def test_default_takes_the_family_of_its_gateway_or_of_its_neighbours() -> None:
+    assert ip_route.parse("default via fd00::1 dev eth0 metric 1024\n").loc[0, "destination"] == "::/0"
+    assert ip_route.parse("default dev tun0\n").loc[0, "destination"] == "0.0.0.0"
+    six = ip_route.parse("fd00:1::/64 dev tun0 metric 256\ndefault dev tun0 metric 1024\n")
+    assert six["destination"].tolist() == ["fd00:1::/64", "::/0"]
+    host = ip_route.parse("fd00:1::7 via fd00:1::1 dev eth0\n")
+    assert host.loc[0, ["destination", "flags"]].tolist() == ["fd00:1::7/128", "UGH"]
 
 
 def test_route_n_header_only() -> None:
@@ -176,6 +236,28 @@ def test_ping_by_name_both_dialects() -> None:
         )
         assert s["rtt_min"] == df["time_ms"].min() and s["rtt_max"] == df["time_ms"].max()
         assert df["ttl"].tolist() == [64] * 4 and df["bytes"].tolist() == [64] * 4
+
+
+@pytest.mark.parametrize(
+    ("name", "dialect", "destination", "resolved"),
+    [
+        ("debian/ping-6--by-name", "iputils", "dnbfx-ds-bb", "fd00:dead:beef::6"),
+        ("debian/ping6--by-name", "iputils", "dnbfx-ds-bb", "fd00:dead:beef::6"),
+        # Without -6, iputils on a dual-stack network takes the IPv6 address first.
+        ("debian/ping--dual-stack-by-name", "iputils", "dnbfx-ds-bb", "fd00:dead:beef::6"),
+        ("busybox/ping-6--by-name", "busybox", "dnbfx-ds-deb", "fd00:dead:beef::5"),
+        ("busybox/ping6--by-name", "busybox", "dnbfx-ds-deb", "fd00:dead:beef::5"),
+        ("busybox/ping--dual-stack-by-name", "busybox", "dnbfx-ds-deb", "fd00:dead:beef::5"),
+    ],
+)
+def test_ping_ipv6_by_name(name: str, dialect: str, destination: str, resolved: str) -> None:
+    # iputils prints "PING dnbfx-ds-bb(dnbfx-ds-bb.dnbfx-dual (fd00:dead:beef::6)) 56 data bytes".
+    df = ping.parse(fixture(name))
+    s = df.attrs["summary"]
+    assert (s["dialect"], s["destination"], s["resolved"], s["transmitted"], s["received"]) == (
+        dialect, destination, resolved, 2, 2
+    )
+    assert set(df["address"]) == {resolved} and len(df) == 2 and set(df["ttl"]) == {64}
 
 
 @pytest.mark.parametrize(
