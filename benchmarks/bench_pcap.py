@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from dockernet_nb.parsers import pcap
+from dockernet_nb.parsers import pcap  # noqa: E402  (after the path above)
 
 FIXTURES = REPO / "tests" / "fixtures" / "debian"
 COOKED_HEADER = {113: 16, 276: 20}  # LINUX_SLL, LINUX_SLL2: header length

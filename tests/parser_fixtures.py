@@ -144,7 +144,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def frame_to_json(df: pd.DataFrame) -> dict[str, Any]:
-    records = [{col: _jsonable(v) for col, v in zip(df.columns, row)} for row in df.itertuples(index=False)]
+    records = [{col: _jsonable(v) for col, v in zip(df.columns, row, strict=True)} for row in df.itertuples(index=False)]
     # Round-trip attrs through JSON so tuples/ints compare like the stored file.
     return {"columns": list(df.columns), "records": records, "attrs": json.loads(json.dumps(df.attrs))}
 

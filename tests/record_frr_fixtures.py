@@ -50,7 +50,7 @@ def record() -> None:
         for net in ("n12", "n23", "n13", "lan1", "lan2", "lan3"):
             dnb.create_net(net)
         links = {"r1": ["n12", "n13", "lan1"], "r2": ["n12", "n23", "lan2"], "r3": ["n13", "n23", "lan3"]}
-        for number, (name, nets) in enumerate(links.items(), 1):
+        for name, nets in links.items():
             router(name, nets)
         save("show-ip-ospf-neighbor-json--no-ospf", vtysh("r1", "show ip ospf neighbor json"))
         dnb.run("frr", name="r0", net="lan1", cap_add=caps, sysctls=forward, detach=True)
@@ -78,8 +78,10 @@ def record() -> None:
             name = f"r{number}"
             router(name, ["shared"])
             routing.configure_ospf(name, ["shared"], router_id=f"0.0.0.{number}")
-            dnb.exec(name, ["vtysh", "-c", "configure terminal", "-c", f"interface {_iface(name)}",
-                            "-c", f"ip ospf priority {priority}"])
+            dnb.exec(
+                name,
+                ["vtysh", "-c", "configure terminal", "-c", f"interface {_iface(name)}", "-c", f"ip ospf priority {priority}"],
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             states = frr_ospf_neighbors.parse(vtysh("r5", "show ip ospf neighbor json"))

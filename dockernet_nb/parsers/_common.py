@@ -87,11 +87,12 @@ def typed_frame(rows: Sequence[Row], schema: Schema) -> pd.DataFrame:
     """
     columns = {}
     for col, dtype in schema.items():
-        values = [row.get(col) for row in rows]
+        texts = [row.get(col) for row in rows]
         convert = _CONVERTERS.get(dtype)
-        if convert is not None:
-            values = [None if value is None else convert(value) for value in values]
-        columns[col] = pd.Series(values, dtype=dtype)
+        if convert is None:
+            columns[col] = pd.Series(texts, dtype=dtype)
+        else:
+            columns[col] = pd.Series([None if text is None else convert(text) for text in texts], dtype=dtype)
     return pd.DataFrame(columns, columns=list(schema))
 
 

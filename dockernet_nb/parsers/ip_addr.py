@@ -100,7 +100,7 @@ def _text_rows(text: str) -> list[Row]:
             # "RX:  bytes packets errors ..." is followed by a line of numbers in the same order.
             direction, names = stats_names
             stats_names = None
-            values = dict(zip(names, line.split()))
+            values = dict(zip(names, line.split(), strict=False))  # a cut line has fewer numbers
             for what in ("packets", "bytes"):
                 if values.get(what, "").isdigit():
                     row[f"{direction}_{what}"] = values[what]

@@ -87,7 +87,7 @@ _PEER_INDEX = re.compile(r"^if(?P<index>\d+)$")
 def _resolve_links(rows: list[Row], links: list[str | None]) -> None:
     """``"if1278"`` -> 1278; a peer's name -> its ifindex when it is listed here; NONE -> <NA>."""
     index_of = {row["name"]: row["ifindex"] for row in rows}
-    for row, link in zip(rows, links):
+    for row, link in zip(rows, links, strict=True):
         if link is None or link == "NONE":
             continue
         if link in index_of:

@@ -44,6 +44,7 @@ Example::
 from __future__ import annotations
 
 import ipaddress
+from itertools import pairwise
 
 import pandas as pd
 
@@ -115,7 +116,7 @@ def _row6(network: str, prefixlen: int, gateway: str | None, dev: str, metric: s
 
 def _options(tokens: list[str]) -> dict[str, str]:
     """``["via", "1.2.3.4", "dev", "eth0"]`` -> {"via": ..., "dev": ...} for the keywords we use."""
-    return {key: value for key, value in zip(tokens, tokens[1:]) if key in {"via", "dev", "metric"}}
+    return {key: value for key, value in pairwise(tokens) if key in {"via", "dev", "metric"}}
 
 
 def _text_rows(text: str) -> list[Row]:

@@ -145,17 +145,36 @@ _DOCKER_DNS = "127.0.0.11"
 _DNS_TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV", 255: "ANY"}
 _DNS_RCODES = {1: "FormErr", 2: "ServFail", 3: "NXDomain", 4: "NotImp", 5: "Refused"}
 _ICMP_NAMES = {0: "echo reply", 8: "echo request", 11: "time exceeded in-transit", 5: "redirect"}
-_UNREACHABLE = {0: "net", 1: "host", 2: "protocol", 3: "port", 4: "need to frag", 9: "net prohibited",
-                10: "host prohibited", 13: "administratively prohibited"}
-_ICMP6_NAMES = {1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit", 128: "echo request",
-                129: "echo reply", 130: "multicast listener query", 131: "multicast listener report",
-                132: "multicast listener done", 133: "router solicitation", 134: "router advertisement",
-                135: "neighbor solicitation", 136: "neighbor advertisement", 143: "multicast listener report v2"}
+_UNREACHABLE = {
+    0: "net",
+    1: "host",
+    2: "protocol",
+    3: "port",
+    4: "need to frag",
+    9: "net prohibited",
+    10: "host prohibited",
+    13: "administratively prohibited",
+}
+_ICMP6_NAMES = {
+    1: "destination unreachable",
+    2: "packet too big",
+    3: "time exceeded in-transit",
+    128: "echo request",
+    129: "echo reply",
+    130: "multicast listener query",
+    131: "multicast listener report",
+    132: "multicast listener done",
+    133: "router solicitation",
+    134: "router advertisement",
+    135: "neighbor solicitation",
+    136: "neighbor advertisement",
+    143: "multicast listener report v2",
+}
 
 
 def _offset_line(offset: int, data: bytes) -> str:
     """What a ParseError quotes for binary input: where reading stopped and the bytes there."""
-    return f"byte {offset}: {data[offset:offset + 8].hex(' ') or 'end of file'}"
+    return f"byte {offset}: {data[offset : offset + 8].hex(' ') or 'end of file'}"
 
 
 # --- the capture file ------------------------------------------------------------------------------
@@ -297,7 +316,7 @@ def _transport(proto: int, data: object, src: str, dst: str, length: int, fragme
     elif proto == 58 and isinstance(data, dpkt.icmp6.ICMP6):
         _icmp6(data, src, dst, length, row)
     elif proto in (6, 17, 1, 58):
-        row["summary"] = f"{src} > {dst}: [|{ {6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp6'}[proto]}]"
+        row["summary"] = f"{src} > {dst}: [|{ {6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp6'}[proto] }]"
     else:
         row["protocol"] = _IP_PROTOCOLS.get(proto, f"IP proto {proto}")
         row["summary"] = f"{src} > {dst}: {row['protocol']}, length {length}"
@@ -309,14 +328,15 @@ def _tcp(segment, src: str, dst: str, row: Row) -> None:
     shown = "".join(letter for bit, letter in _TCPDUMP_FLAGS if flags & bit) or "none"
     size = len(segment.data)
     row.update(
-        protocol="TCP", src_port=str(segment.sport), dst_port=str(segment.dport), tcp_flags=letters,
-        seq=str(segment.seq), ack=str(segment.ack) if flags & 0x10 else None,
+        protocol="TCP",
+        src_port=str(segment.sport),
+        dst_port=str(segment.dport),
+        tcp_flags=letters,
+        seq=str(segment.seq),
+        ack=str(segment.ack) if flags & 0x10 else None,
     )
     # tcpdump shows seq only where it means something: data, or a SYN, FIN or RST.
-    if size:
-        seq = f", seq {segment.seq}:{segment.seq + size}"
-    else:
-        seq = f", seq {segment.seq}" if flags & 0x07 else ""
+    seq = f", seq {segment.seq}:{segment.seq + size}" if size else f", seq {segment.seq}" if flags & 0x07 else ""
     ack = f", ack {segment.ack}" if flags & 0x10 else ""
     row["summary"] = f"{src}.{segment.sport} > {dst}.{segment.dport}: Flags [{shown}]{seq}{ack}, win {segment.win}, length {size}"
 
@@ -411,8 +431,11 @@ def _vxlan(body: bytes, prefix: str, row: Row) -> bool:
     _, ethertype, payload = _link_layer("EN10MB", body[8:])
     _decode(ethertype, payload, inner)
     row.update(
-        protocol="VXLAN", vni=str(vni), inner_source=inner.get("source"),
-        inner_destination=inner.get("destination"), inner_protocol=inner.get("protocol"),
+        protocol="VXLAN",
+        vni=str(vni),
+        inner_source=inner.get("source"),
+        inner_destination=inner.get("destination"),
+        inner_protocol=inner.get("protocol"),
     )
     row["summary"] = f"{prefix} VXLAN, vni {vni}: {inner.get('summary')}"
     return True

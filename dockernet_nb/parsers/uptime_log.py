@@ -28,8 +28,9 @@ IPv4-mapped address, is written ``::ffff:172.31.250.5``.
 Example::
 
     >>> df = parse("listening on 0.0.0.0:8000 ...\\nconnect to 172.17.0.2:8000 from 172.17.0.1:39122\\n")
-    >>> df.loc[0, ["client", "client_port"]].tolist()
-    ['172.17.0.1', 39122]
+    >>> print(df.to_string(index=False))
+        server  server_port     client  client_port
+    172.17.0.2         8000 172.17.0.1        39122
 """
 
 from __future__ import annotations

@@ -83,7 +83,21 @@ SCHEMAS: dict[ModuleType, dict[str, str]] = {
     ping: {"seq": "Int64", "address": "string", "bytes": "Int64", "ttl": "Int64", "time_ms": "float64"},
     iptables: {
         col: "string"
-        for col in "table chain target protocol source destination in_iface out_iface dport sport to extra rule".split()
+        for col in (
+            "table",
+            "chain",
+            "target",
+            "protocol",
+            "source",
+            "destination",
+            "in_iface",
+            "out_iface",
+            "dport",
+            "sport",
+            "to",
+            "extra",
+            "rule",
+        )
     },
     frr_ospf_neighbors: {
         "neighbor_id": "string",
@@ -253,7 +267,7 @@ def test_fixture(path: Path) -> None:
 @pytest.mark.parametrize("parser", PARSERS, ids=_ids(PARSERS))
 def test_module_interface(parser: ModuleType) -> None:
     assert parser.__all__ == ["parse", "SCHEMA", "COMMAND"]
-    assert parser.SCHEMA == SCHEMAS[parser]
+    assert SCHEMAS[parser] == parser.SCHEMA
     assert isinstance(parser.COMMAND, str) and parser.COMMAND
     assert parser.__doc__ and "Example::" in parser.__doc__
     for column in parser.SCHEMA:

@@ -52,7 +52,10 @@ def test_vxlan_inside_a_bridge() -> None:
     fdb = bridge_fdb.parse(fixture("debian/bridge-j-fdb-show--vxlan-bridge"))
     default = fdb[fdb["mac"] == "00:00:00:00:00:00"].iloc[0]
     assert (default["interface"], default["dst"], default["state"], default["flags"]) == (
-        "vxlan42", "172.29.13.6", "permanent", "self"
+        "vxlan42",
+        "172.29.13.6",
+        "permanent",
+        "self",
     )
 
 

@@ -23,7 +23,7 @@ NONE = dict.fromkeys(pcap.SCHEMA)
 
 def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     plain = df.astype(object).where(df.notna(), None)
-    return [dict(zip(plain.columns, values)) for values in plain.itertuples(index=False)]
+    return [dict(zip(plain.columns, values, strict=True)) for values in plain.itertuples(index=False)]
 
 
 def packet(**values: Any) -> dict[str, Any]:
@@ -39,37 +39,82 @@ def test_ping_by_name_exactly() -> None:
     assert df.attrs == {"dialect": "pcap", "link_type": "LINUX_SLL2", "start": 1795921818.927567}
     got = rows(df)
     assert got[0] == packet(
-        time=0.0, direction="In", source="127.0.0.1", destination="127.0.0.11", protocol="DNS", length=64,
+        time=0.0,
+        direction="In",
+        source="127.0.0.1",
+        destination="127.0.0.11",
+        protocol="DNS",
+        length=64,
         summary="127.0.0.1.34033 > 127.0.0.11.39907: 10934+ A? dnbfx-pc-neighbour. (36)",
-        src_port=34033, dst_port=39907, ttl=64, dns_id=10934, dns_qname="dnbfx-pc-neighbour", dns_qtype="A",
+        src_port=34033,
+        dst_port=39907,
+        ttl=64,
+        dns_id=10934,
+        dns_qname="dnbfx-pc-neighbour",
+        dns_qtype="A",
     )
     assert got[1] == packet(
-        time=0.000283, direction="In", source="127.0.0.11", destination="127.0.0.1", protocol="DNS", length=98,
+        time=0.000283,
+        direction="In",
+        source="127.0.0.11",
+        destination="127.0.0.1",
+        protocol="DNS",
+        length=98,
         summary="127.0.0.11.53 > 127.0.0.1.34033: 10934 1/0/0 A 172.29.14.3 (70)",
-        src_port=53, dst_port=34033, ttl=64, dns_id=10934, dns_qname="dnbfx-pc-neighbour", dns_qtype="A",
+        src_port=53,
+        dst_port=34033,
+        ttl=64,
+        dns_id=10934,
+        dns_qname="dnbfx-pc-neighbour",
+        dns_qtype="A",
         dns_answers="172.29.14.3",
     )
     # The AAAA question glibc asks beside it gets an answer without records ("" rather than <NA>).
     assert (got[3]["dns_qtype"], got[3]["dns_answers"]) == ("AAAA", "")
     assert got[4:8] == [
         packet(
-            time=0.007352, direction="Out", source="02:42:ac:1d:0e:02", destination="00:00:00:00:00:00",
-            protocol="ARP", length=28, summary="Request who-has 172.29.14.3 tell 172.29.14.2, length 28",
+            time=0.007352,
+            direction="Out",
+            source="02:42:ac:1d:0e:02",
+            destination="00:00:00:00:00:00",
+            protocol="ARP",
+            length=28,
+            summary="Request who-has 172.29.14.3 tell 172.29.14.2, length 28",
             arp_op="request",
         ),
         packet(
-            time=0.007441, direction="In", source="02:42:ac:1d:0e:03", destination="02:42:ac:1d:0e:02",
-            protocol="ARP", length=28, summary="Reply 172.29.14.3 is-at 02:42:ac:1d:0e:03, length 28", arp_op="reply",
+            time=0.007441,
+            direction="In",
+            source="02:42:ac:1d:0e:03",
+            destination="02:42:ac:1d:0e:02",
+            protocol="ARP",
+            length=28,
+            summary="Reply 172.29.14.3 is-at 02:42:ac:1d:0e:03, length 28",
+            arp_op="reply",
         ),
         packet(
-            time=0.007448, direction="Out", source="172.29.14.2", destination="172.29.14.3", protocol="ICMP",
-            length=84, summary="172.29.14.2 > 172.29.14.3: ICMP echo request, id 31615, seq 1, length 64",
-            icmp_type=8, icmp_seq=1, ttl=64,
+            time=0.007448,
+            direction="Out",
+            source="172.29.14.2",
+            destination="172.29.14.3",
+            protocol="ICMP",
+            length=84,
+            summary="172.29.14.2 > 172.29.14.3: ICMP echo request, id 31615, seq 1, length 64",
+            icmp_type=8,
+            icmp_seq=1,
+            ttl=64,
         ),
         packet(
-            time=0.007575, direction="In", source="172.29.14.3", destination="172.29.14.2", protocol="ICMP",
-            length=84, summary="172.29.14.3 > 172.29.14.2: ICMP echo reply, id 31615, seq 1, length 64",
-            icmp_type=0, icmp_seq=1, ttl=64,
+            time=0.007575,
+            direction="In",
+            source="172.29.14.3",
+            destination="172.29.14.2",
+            protocol="ICMP",
+            length=84,
+            summary="172.29.14.3 > 172.29.14.2: ICMP echo reply, id 31615, seq 1, length 64",
+            icmp_type=0,
+            icmp_seq=1,
+            ttl=64,
         ),
     ]
     # Then iputils asks for the name back (PTR) to print it beside the reply.
@@ -86,15 +131,35 @@ def test_tcp_handshake_data_and_close_exactly() -> None:
     server = {"source": "172.29.14.4", "destination": "172.29.14.2", "src_port": 8000, "dst_port": 40734}
     assert got[2:5] == [
         packet(
-            time=0.000081, **client, protocol="TCP", ttl=64, length=60, tcp_flags="S", seq=4220295021,
+            time=0.000081,
+            **client,
+            protocol="TCP",
+            ttl=64,
+            length=60,
+            tcp_flags="S",
+            seq=4220295021,
             summary="172.29.14.2.40734 > 172.29.14.4.8000: Flags [S], seq 4220295021, win 64240, length 0",
         ),
         packet(
-            time=0.000138, **server, protocol="TCP", ttl=64, length=60, tcp_flags="SA", seq=4138708091, ack=4220295022,
+            time=0.000138,
+            **server,
+            protocol="TCP",
+            ttl=64,
+            length=60,
+            tcp_flags="SA",
+            seq=4138708091,
+            ack=4220295022,
             summary="172.29.14.4.8000 > 172.29.14.2.40734: Flags [S.], seq 4138708091, ack 4220295022, win 65160, length 0",
         ),
         packet(
-            time=0.000158, **client, protocol="TCP", ttl=64, length=52, tcp_flags="A", seq=4220295022, ack=4138708092,
+            time=0.000158,
+            **client,
+            protocol="TCP",
+            ttl=64,
+            length=52,
+            tcp_flags="A",
+            seq=4220295022,
+            ack=4138708092,
             summary="172.29.14.2.40734 > 172.29.14.4.8000: Flags [.], ack 4138708092, win 63, length 0",
         ),
     ]
