@@ -11,6 +11,7 @@ line, and no Docker anywhere.
 from __future__ import annotations
 
 import ast
+import doctest
 import json
 import re
 import subprocess
@@ -216,7 +217,7 @@ def _dtypes(df) -> dict[str, str]:
 
 
 def test_every_input_has_its_expected_json() -> None:
-    assert len(PAIRS) >= 129
+    assert len(PAIRS) >= 218
     assert [p.name for p in PAIRS if not p.with_suffix(".json").exists()] == []
     # A .json with no input beside it is a fixture someone forgot to delete.
     inputs_by_stem = {p.with_suffix("") for p in PAIRS}
@@ -272,6 +273,12 @@ def test_module_interface(parser: ModuleType) -> None:
     assert parser.__doc__ and "Example::" in parser.__doc__
     for column in parser.SCHEMA:
         assert re.search(rf"^{column}\s", parser.__doc__, re.MULTILINE), f"{column} is not in the schema table"
+
+
+@pytest.mark.parametrize("module", [*PARSERS, dockernet_nb.parsers], ids=[*_ids(PARSERS), "__init__"])
+def test_docstring_examples_run(module: ModuleType) -> None:
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=_ids(PARSERS))
