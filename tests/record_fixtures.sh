@@ -2,7 +2,8 @@
 # Recreate the recorded parser fixtures from real containers, then their expected .json.
 #
 #   tests/record_fixtures.sh [GROUP...]   record the named groups (every group when none is named)
-#   tests/record_fixtures.sh --json-only  only rewrite every fixture's .json (frr/ and malformed/ too)
+#   tests/record_fixtures.sh --json-only  only rewrite every fixture's .json (frr/ and malformed/ too);
+#                                         --expected is the same
 #
 # Groups, each on networks of its own:
 #   basics     ifconfig, ip addr/route, route -n, ping, iptables on busybox and debian
@@ -10,7 +11,9 @@
 #   links      ip link, bridge link, bridge fdb: in a container and in the host's network view
 #   pcap       tcpdump captures (Ethernet, Linux cooked v1 and v2) of ping, TCP, RST and VXLAN
 #   dualstack  ifconfig, ip addr, ip -6 route, ping -6/ping6, the uptime log and a capture over IPv6
-# FRR's vtysh recordings are made by tests/record_frr_fixtures.py.
+#   frr        FRR's vtysh JSON from lesson 06's routers, built with the package's own verbs (which label
+#              and remove them themselves): tests/unit/test_parser_frr.py's record(). Named only: it is
+#              not among "every group".
 #
 # The .json files are written BY THE PARSERS: after running this, read `git diff tests/fixtures`
 # and check every changed value against its recording by eye before committing.
@@ -39,19 +42,19 @@ GROUPS_ALL=(basics servers links pcap dualstack)
 RECORDED=()
 
 write_json() {
-    # tests/parser_fixtures.py owns the file -> parser mapping and the JSON-safe conversion;
+    # tests/unit/parser_fixtures.py owns the file -> parser mapping and the JSON-safe conversion;
     # with no file named it rewrites every fixture's .json.
-    "$PY" -m tests.parser_fixtures "$@"
+    "$PY" -m tests.unit.parser_fixtures "$@"
 }
 
-if [[ ${1:-} == --json-only ]]; then
+if [[ ${1:-} == --json-only || ${1:-} == --expected ]]; then
     write_json
     exit 0
 fi
 SELECTED=("$@")
 [[ ${#SELECTED[@]} -gt 0 ]] || SELECTED=("${GROUPS_ALL[@]}")
 for group in "${SELECTED[@]}"; do
-    [[ " ${GROUPS_ALL[*]} " == *" $group "* ]] || { echo "unknown group $group (groups: ${GROUPS_ALL[*]})" >&2; exit 2; }
+    [[ " ${GROUPS_ALL[*]} frr " == *" $group "* ]] || { echo "unknown group $group (groups: ${GROUPS_ALL[*]} frr)" >&2; exit 2; }
 done
 
 cleanup() {
@@ -318,6 +321,10 @@ vtep() {
         ip link set br0 up"
 }
 
+record_frr() {
+    "$PY" -m tests.unit.test_parser_frr --record
+}
+
 record_servers() {
     # The uptime server's log after visits from the host (a port published on 127.0.0.1, so through
     # docker-proxy) and from containers by name and by address; then docker-proxy as the course's
@@ -449,7 +456,8 @@ for group in "${SELECTED[@]}"; do
     echo "--- $group"
     "record_$group"
 done
-write_json "${RECORDED[@]}"
+# Only what was recorded here (frr's recorder writes its own); with no file named it would write all.
+[[ ${#RECORDED[@]} -eq 0 ]] || write_json "${RECORDED[@]}"
 if [[ ${#SELECTED[@]} -eq ${#GROUPS_ALL[@]} ]]; then
     # Recordings this script no longer makes (a case renamed or dropped): delete them by hand.
     for file in "$FIX"/{busybox,debian,uptime}/*.txt "$FIX"/{busybox,debian,uptime}/*.pcap; do

@@ -1,7 +1,7 @@
 """Every parser against every fixture pair in tests/fixtures (jc style), and what every parser promises.
 
 One parametrized test reads each recorded or malformed input with the parser its name maps to
-(:data:`tests.parser_fixtures.COMMANDS`) and compares every value of the frame, its dtypes and its
+(:data:`tests.unit.parser_fixtures.COMMANDS`) and compares every value of the frame, its dtypes and its
 attrs with the ``.json`` beside it, or checks the ParseError it expects, message and all. The rest
 holds for every parser alike: a fixed schema (written out here, so a schema change has to change this
 file too), zero rows with every column for empty input, errors that name the command and quote the
@@ -39,7 +39,7 @@ from dockernet_nb.parsers import (
     route,
     uptime_log,
 )
-from tests.parser_fixtures import (
+from tests.unit.parser_fixtures import (
     FIXTURES,
     PARSERS,
     frame_to_json,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from dockernet_nb.parsers import bridge_fdb, bridge_link, ip_link
-from tests.parser_fixtures import fixture
+from tests.unit.parser_fixtures import fixture
 
 
 @pytest.mark.parametrize("case", ["user-network", "vxlan-bridge", "host-view"])

@@ -16,7 +16,7 @@ import pytest
 
 from dockernet_nb.errors import ParseError
 from dockernet_nb.parsers import pcap
-from tests.parser_fixtures import fixture
+from tests.unit.parser_fixtures import fixture
 
 NONE = dict.fromkeys(pcap.SCHEMA)
 

@@ -7,7 +7,7 @@ recordings show about where a visitor seems to come from.
 from __future__ import annotations
 
 from dockernet_nb.parsers import docker_proxy, uptime_log
-from tests.parser_fixtures import fixture
+from tests.unit.parser_fixtures import fixture
 
 
 def test_visitors_from_the_host_arrive_from_the_gateway() -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from dockernet_nb.parsers import ifconfig, ip_addr, ip_route, iptables, ping, route
-from tests.parser_fixtures import fixture
+from tests.unit.parser_fixtures import fixture
 
 ROUTE_COLUMNS = ["destination", "gateway", "genmask", "flags", "metric", "iface"]
 

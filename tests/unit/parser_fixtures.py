@@ -11,7 +11,7 @@ Layout (jc style)::
 parser module. In ``malformed/`` the prefix is the parser module's own name. The ``.json`` is
 ``{"columns", "records", "attrs"}`` or ``{"error": "ParseError", "message": ...}``.
 
-The ``.json`` files are written BY THE PARSERS (``python -m tests.parser_fixtures [FILE...]``, run by
+The ``.json`` files are written BY THE PARSERS (``python -m tests.unit.parser_fixtures [FILE...]``, run by
 ``tests/record_fixtures.sh``): after writing them, read ``git diff tests/fixtures`` and check every
 changed value against its recording by eye before committing.
 """
@@ -61,7 +61,7 @@ __all__ = [
     "write_expected_json",
 ]
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # Capture files are bytes; everything else is text.
 BINARY_SUFFIXES = {".pcap"}
 INPUT_SUFFIXES = {".txt"} | BINARY_SUFFIXES
@@ -163,5 +163,5 @@ def write_expected_json(paths: Iterable[str | Path]) -> None:
         print(f"wrote {out}")
 
 
-if __name__ == "__main__":  # python -m tests.parser_fixtures [FILE...]: all of them when none is named
+if __name__ == "__main__":  # python -m tests.unit.parser_fixtures [FILE...]: all of them when none is named
     write_expected_json(sys.argv[1:] or inputs())
