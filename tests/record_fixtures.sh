@@ -461,7 +461,9 @@ done
 if [[ ${#SELECTED[@]} -eq ${#GROUPS_ALL[@]} ]]; then
     # Recordings this script no longer makes (a case renamed or dropped): delete them by hand.
     for file in "$FIX"/{busybox,debian,uptime}/*.txt "$FIX"/{busybox,debian,uptime}/*.pcap; do
-        [[ -e $file && " ${RECORDED[*]} " != *" $file "* ]] && echo "not re-recorded (stale?): $file"
+        if [[ -e $file && " ${RECORDED[*]} " != *" $file "* ]]; then
+            echo "not re-recorded (stale?): $file"
+        fi
     done
 fi
 echo "done: now review 'git diff $FIX' value by value"
