@@ -257,10 +257,10 @@ def _arp(payload: bytes, row: Row) -> None:
     row["protocol"], row["length"] = "ARP", "28"
     try:
         packet = dpkt.arp.ARP(payload)
-    except _BROKEN:  # a cut-off packet is still a packet
+        sender_ip, target_ip = socket.inet_ntoa(packet.spa), socket.inet_ntoa(packet.tpa)
+    except _BROKEN:  # a cut-off packet (or ARP for another protocol) is still a packet
         row["summary"] = "[|arp]"
         return
-    sender_ip, target_ip = socket.inet_ntoa(packet.spa), socket.inet_ntoa(packet.tpa)
     row["source"], row["destination"] = _mac(packet.sha), _mac(packet.tha)
     row["length"] = str(8 + 2 * packet.hln + 2 * packet.pln)
     if packet.op == 1:
