@@ -306,7 +306,8 @@ def test_empty_input_attrs() -> None:
     }
     assert iptables.parse("\n").attrs == {"policies": {}, "dialect": None}
     for parser in (ifconfig, ip_addr, ip_route, ip_link, bridge_link, bridge_fdb, frr_ospf_neighbors, frr_routes):
-        assert parser.parse("").attrs == {"dialect": None}
+        for blank in BLANK_TEXTS:
+            assert parser.parse(blank).attrs == {"dialect": None}, (name_of(parser), blank)
     assert pcap.parse(b"").attrs == {"dialect": None, "link_type": None, "start": None}
 
 
