@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from dockernet_nb import errors
 from dockernet_nb.errors import (
     CommandTimeout,
     ConnectionRefused,
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.containers import exec as exec  # noqa: A004 - mirrors `docker exec`
     from dockernet_nb.verbs.containers import logs as logs
     from dockernet_nb.verbs.containers import rm as rm
-    from dockernet_nb.verbs.containers import run as run
     from dockernet_nb.verbs.containers import stop as stop
     from dockernet_nb.verbs.engine_notes import engine_note as engine_note
     from dockernet_nb.verbs.firewall import add_rule as add_rule
@@ -76,6 +76,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.routes import drop_default_route as drop_default_route
     from dockernet_nb.verbs.routes import reachability as reachability
     from dockernet_nb.verbs.routes import wait_for_path as wait_for_path
+    from dockernet_nb.verbs.run import run as run
     from dockernet_nb.verbs.servers import connections as connections
     from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
     from dockernet_nb.verbs.setup import setup as setup
@@ -91,7 +92,7 @@ _VERBS = {
     "create_net": "verbs.networks",
     "remove_net": "verbs.networks",
     "networks": "verbs.networks",
-    "run": "verbs.containers",
+    "run": "verbs.run",
     "exec": "verbs.containers",
     "connect": "verbs.containers",
     "disconnect": "verbs.containers",
@@ -131,24 +132,7 @@ _VERBS = {
     "NetworkHandle": "records",
 }
 
-__all__ = [
-    *_VERBS,
-    "DockernetError",
-    "EngineUnavailable",
-    "EngineError",
-    "ImageMissing",
-    "NotFound",
-    "NetworkNotFound",
-    "ContainerNotFound",
-    "NameInUse",
-    "CommandTimeout",
-    "ParseError",
-    "InvalidInput",
-    "ConnectionRefused",
-    "NotRecorded",
-    "RecordingError",
-    "SetupError",
-]
+__all__ = [*_VERBS, *errors.__all__]
 
 
 def __getattr__(name: str) -> Any:
