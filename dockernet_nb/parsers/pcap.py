@@ -9,8 +9,8 @@ struct unpacking while scapy builds a rich object per layer and field. Measured 
 machine (2 cores, shared with other work) on 10,000 packets of the recorded exchanges
 (``benchmarks/bench_pcap.py``, median of 5): this parser turns them into the frame in about 0.6 s;
 scapy's ``rdpcap`` alone, before any frame is built, takes about 7.5 s. The budget is 1 s. dpkt is
-pure Python with no dependencies of its own. DNS is read by a small reader here: dpkt's DNS decoder,
-which builds an object per record, took two thirds of the time.
+pure Python with no dependencies of its own. DNS is read by a small reader of the wire format
+(``_dns_wire.py``): dpkt's DNS decoder, which builds an object per record, took two thirds of the time.
 
 Schema:
 
@@ -89,6 +89,7 @@ from typing import Any
 import pandas as pd
 
 from dockernet_nb.parsers._common import Row, parse_error, typed_frame
+from dockernet_nb.parsers._dns_wire import DNS_RCODES, DNS_TYPES, dns_message
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -142,8 +143,6 @@ _TCP_LETTERS = "FSRPAUEC"  # bit 0 (FIN) to bit 7 (CWR)
 _TCPDUMP_FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")]
 _VXLAN_PORTS = {4789, 8472}
 _DOCKER_DNS = "127.0.0.11"
-_DNS_TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV", 255: "ANY"}
-_DNS_RCODES = {1: "FormErr", 2: "ServFail", 3: "NXDomain", 4: "NotImp", 5: "Refused"}
 _ICMP_NAMES = {0: "echo reply", 8: "echo request", 11: "time exceeded in-transit", 5: "redirect"}
 _UNREACHABLE = {
     0: "net",
@@ -352,61 +351,13 @@ def _udp(datagram, src: str, dst: str, row: Row) -> None:
     row["summary"] = f"{prefix} UDP, length {len(body)}"
 
 
-def _dns_name(body: bytes, offset: int) -> tuple[str, int]:
-    """A (possibly compressed) name at ``offset`` -> (name without the final dot, offset after it)."""
-    labels: list[str] = []
-    after: int | None = None
-    for _ in range(128):  # a pointer loop in a hostile packet must end somewhere
-        length = body[offset]
-        if length & 0xC0 == 0xC0:
-            if after is None:
-                after = offset + 2
-            offset = (length & 0x3F) << 8 | body[offset + 1]
-            continue
-        if length == 0:
-            return ".".join(labels), after if after is not None else offset + 1
-        labels.append(body[offset + 1 : offset + 1 + length].decode("ascii", "replace"))
-        offset += 1 + length
-    raise ValueError("DNS name compression loop")
-
-
-def _dns_message(body: bytes) -> tuple[int, int, list[tuple[str, int]], list[tuple[int, str]], int, int]:
-    """(id, flags, questions as (name, type), answers as (type, value), authority count, additional count)."""
-    ident, flags, qdcount, ancount, nscount, arcount = struct.unpack_from("!HHHHHH", body)
-    offset = 12
-    questions = []
-    for _ in range(qdcount):
-        name, offset = _dns_name(body, offset)
-        questions.append((name, struct.unpack_from("!H", body, offset)[0]))
-        offset += 4
-    answers = []
-    for _ in range(ancount):
-        _, offset = _dns_name(body, offset)
-        rtype, _, _, size = struct.unpack_from("!HHIH", body, offset)
-        offset += 10
-        rdata = body[offset : offset + size]
-        if len(rdata) != size:
-            raise ValueError("DNS record cut short")
-        if rtype == 1 and size == 4:
-            value = socket.inet_ntoa(rdata)
-        elif rtype == 28 and size == 16:
-            value = socket.inet_ntop(socket.AF_INET6, rdata)
-        elif rtype in (2, 5, 12):  # NS, CNAME, PTR: a name, compressed against the whole message
-            value = _dns_name(body, offset)[0]
-        else:
-            value = rdata.hex()
-        answers.append((rtype, value))
-        offset += size
-    return ident, flags, questions, answers, nscount, arcount
-
-
 def _dns(body: bytes, prefix: str, row: Row) -> bool:
     try:
-        ident, flags, questions, answers, nscount, arcount = _dns_message(body)
+        ident, flags, questions, answers, nscount, arcount = dns_message(body)
     except (IndexError, ValueError, struct.error):
         return False
     qname, qtype_number = questions[0] if questions else ("", None)
-    qtype = "" if qtype_number is None else _DNS_TYPES.get(qtype_number, str(qtype_number))
+    qtype = "" if qtype_number is None else DNS_TYPES.get(qtype_number, str(qtype_number))
     row.update(protocol="DNS", dns_id=str(ident), dns_qname=qname or None, dns_qtype=qtype or None)
     if not flags & 0x8000:  # a query
         recursion = "+" if flags & 0x0100 else ""
@@ -414,10 +365,10 @@ def _dns(body: bytes, prefix: str, row: Row) -> bool:
         return True
     row["dns_answers"] = " ".join(value for _, value in answers)
     rcode = flags & 0x000F
-    shown_rcode = f" {_DNS_RCODES[rcode]}" if rcode in _DNS_RCODES else ""
+    shown_rcode = f" {DNS_RCODES[rcode]}" if rcode in DNS_RCODES else ""
     # tcpdump writes names with their final dot.
     records = "".join(
-        f" {_DNS_TYPES.get(rtype, str(rtype))} {value}{'.' if rtype in (2, 5, 12) else ''}" for rtype, value in answers
+        f" {DNS_TYPES.get(rtype, str(rtype))} {value}{'.' if rtype in (2, 5, 12) else ''}" for rtype, value in answers
     )
     row["summary"] = f"{prefix} {ident}{shown_rcode} {len(answers)}/{nscount}/{arcount}{records} ({len(body)})"
     return True

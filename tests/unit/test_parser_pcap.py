@@ -16,6 +16,7 @@ import pytest
 
 from dockernet_nb.errors import ParseError
 from dockernet_nb.parsers import pcap
+from dockernet_nb.parsers._dns_wire import dns_message
 from tests.unit.parser_fixtures import fixture
 
 NONE = dict.fromkeys(pcap.SCHEMA)
@@ -282,3 +283,16 @@ def test_garbage_bytes(data: bytes) -> None:
     with pytest.raises(ParseError) as info:
         pcap.parse(data)
     assert str(info.value).startswith("tcpdump -w: ") and "byte 0: " in str(info.value)
+
+
+def test_dns_reader_stops_on_a_pointer_loop_and_a_cut_record() -> None:
+    header = struct.pack("!HHHHHH", 7, 0x8180, 1, 1, 0, 0)
+    looping = header + b"\xc0\x0c" + b"\x00\x01\x00\x01"  # the question's name points at itself
+    with pytest.raises(ValueError, match="loop"):
+        dns_message(looping)
+    question = b"\x03web\x00\x00\x01\x00\x01"
+    cut = header + question + b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + b"\xac\x1d"
+    with pytest.raises(ValueError, match="cut short"):
+        dns_message(cut)
+    whole = cut + b"\x0e\x03"
+    assert dns_message(whole) == (7, 0x8180, [("web", 1)], [(1, "172.29.14.3")], 0, 0)
