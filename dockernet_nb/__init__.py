@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from dockernet_nb import errors
 from dockernet_nb.errors import (
+    CaptureError,
+    CaptureTargetGone,
+    CaptureTimeout,
     CommandTimeout,
     ConnectionRefused,
     ContainerNotFound,
@@ -32,6 +35,7 @@ from dockernet_nb.errors import (
     NameInUse,
     NetworkNotFound,
     NotFound,
+    NothingCaptured,
     NotRecorded,
     ParseError,
     RecordingError,
@@ -49,6 +53,11 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.break_fix import check_fix as check_fix
     from dockernet_nb.verbs.break_fix import explain_fault as explain_fault
     from dockernet_nb.verbs.break_fix import fault_hint as fault_hint
+    from dockernet_nb.verbs.capture import capture as capture
+    from dockernet_nb.verbs.capture import ladder as ladder
+    from dockernet_nb.verbs.capture import save_pcap as save_pcap
+    from dockernet_nb.verbs.capture import start_capture as start_capture
+    from dockernet_nb.verbs.capture import stop_capture as stop_capture
     from dockernet_nb.verbs.cleanup import cleanup as cleanup
     from dockernet_nb.verbs.console import lab_console as lab_console
     from dockernet_nb.verbs.containers import connect as connect
@@ -76,6 +85,11 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.ospf import ospf_routes as ospf_routes
     from dockernet_nb.verbs.ospf import wait_for_frr as wait_for_frr
     from dockernet_nb.verbs.ospf import wait_for_ospf as wait_for_ospf
+    from dockernet_nb.verbs.plumbing import bridge_fdb as bridge_fdb
+    from dockernet_nb.verbs.plumbing import bridge_links as bridge_links
+    from dockernet_nb.verbs.plumbing import bridge_of as bridge_of
+    from dockernet_nb.verbs.plumbing import host_routes as host_routes
+    from dockernet_nb.verbs.plumbing import veth_pairs as veth_pairs
     from dockernet_nb.verbs.probes import inspect_interfaces as inspect_interfaces
     from dockernet_nb.verbs.probes import inspect_routes as inspect_routes
     from dockernet_nb.verbs.probes import ping as ping
@@ -138,6 +152,16 @@ _VERBS = {
     "ospf_neighbours": "verbs.ospf",
     "ospf_routes": "verbs.ospf",
     "wait_for_ospf": "verbs.ospf",
+    "veth_pairs": "verbs.plumbing",
+    "bridge_of": "verbs.plumbing",
+    "bridge_links": "verbs.plumbing",
+    "bridge_fdb": "verbs.plumbing",
+    "host_routes": "verbs.plumbing",
+    "start_capture": "verbs.capture",
+    "stop_capture": "verbs.capture",
+    "capture": "verbs.capture",
+    "save_pcap": "verbs.capture",
+    "ladder": "verbs.capture",
     "plot_rtt": "display.plots",
     "plot_interfaces": "display.plots",
     "plot_reachability": "display.plots",

@@ -23,6 +23,10 @@ __all__ = [
     "NotRecorded",
     "RecordingError",
     "SetupError",
+    "CaptureError",
+    "NothingCaptured",
+    "CaptureTimeout",
+    "CaptureTargetGone",
 ]
 
 
@@ -88,3 +92,19 @@ class RecordingError(DockernetError):
 
 class SetupError(DockernetError):
     """Installing or building something the course needs (packages, an engine, images) failed."""
+
+
+class CaptureError(DockernetError):
+    """A packet capture could not hand over its packets; its capture container is gone either way."""
+
+
+class NothingCaptured(CaptureError):
+    """The capture saw no packet at all."""
+
+
+class CaptureTimeout(CaptureError):
+    """The capture ran past its own timeout and stopped by itself before it was stopped."""
+
+
+class CaptureTargetGone(CaptureError):
+    """The container whose network the capture watched stopped, was removed or started again meanwhile."""

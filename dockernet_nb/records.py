@@ -25,7 +25,9 @@ __all__ = [
     "NetworkBox",
     "ContainerNode",
     "Endpoint",
+    "VethLink",
     "TopologySnapshot",
+    "CaptureHandle",
     "EngineNote",
     "FaultLab",
     "RECORD_TYPES",
@@ -248,6 +250,7 @@ class NetworkBox:
     subnet: str | None = None
     gateway: str | None = None
     internal: bool = False
+    bridge: str = ""  # the Linux bridge behind a bridge network (docker0, br-<id>); "" when not known
 
 
 @dataclasses.dataclass(frozen=True)
@@ -272,13 +275,49 @@ class Endpoint:
 
 
 @dataclasses.dataclass(frozen=True)
+class VethLink:
+    """One veth pair: a container's interface (``eth0``) and its other end (``veth...``) plugged into a bridge."""
+
+    container: str
+    network: str
+    interface: str
+    peer: str
+    bridge: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class TopologySnapshot:
-    """What the engine reported about a session's networks and containers, learner-facing names throughout."""
+    """What the engine reported about a session's networks and containers, learner-facing names throughout.
+
+    ``links`` (veth pairs) are filled only when the picture should show the plumbing; ``host`` names
+    the machine that holds the bridges when it is not the engine's host (a lab container).
+    """
 
     title: str = ""
     networks: tuple[NetworkBox, ...] = ()
     containers: tuple[ContainerNode, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
+    docker: tuple[DockerCommand, ...] = ()
+    links: tuple[VethLink, ...] = ()
+    host: str = ""
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class CaptureHandle(_Handle):
+    """A packet capture running in a course container's network namespace; ``dnb.stop_capture`` ends it.
+
+    ``target_started`` is when the target container last started: a target started again meanwhile has a
+    new network namespace, which the capture does not see.
+    """
+
+    name: str
+    docker_name: str
+    id: str
+    target: str
+    target_id: str
+    target_started: str
+    filter: str
+    timeout: float
     docker: tuple[DockerCommand, ...] = ()
 
 
@@ -341,7 +380,9 @@ RECORD_TYPES: dict[str, type] = {
     "NetworkBox": NetworkBox,
     "ContainerNode": ContainerNode,
     "Endpoint": Endpoint,
+    "VethLink": VethLink,
     "TopologySnapshot": TopologySnapshot,
+    "CaptureHandle": CaptureHandle,
     "EngineNote": EngineNote,
     "FaultLab": FaultLab,
 }

@@ -19,9 +19,10 @@ class Picture:
 
     figure: Any
     docker: tuple[DockerCommand, ...] = ()
+    alt: str = ""  # what the picture shows, for the image's alternative text (default: the Figure's repr)
 
     def __repr__(self) -> str:
-        return "\n".join([*command_lines(self.docker), repr(self.figure)])
+        return "\n".join([*command_lines(self.docker), self.alt or repr(self.figure)])
 
     def _repr_png_(self) -> bytes:
         return figure_png(self.figure)
@@ -30,7 +31,8 @@ class Picture:
         from dockernet_nb.records import commands_html
 
         image = base64.b64encode(self._repr_png_()).decode("ascii")
-        return commands_html(self.docker) + f'<img alt="{html.escape(repr(self.figure))}" src="data:image/png;base64,{image}"/>'
+        alt = self.alt or repr(self.figure)
+        return commands_html(self.docker) + f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{image}"/>'
 
     def savefig(self, *args: Any, **kwargs: Any) -> None:
         """Save the picture like a matplotlib Figure (``picture.savefig("topology.png")``)."""

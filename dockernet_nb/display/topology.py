@@ -10,6 +10,12 @@ endpoints (:class:`Endpoint`: which container has which address on which network
 Names are the learner-facing ones; ``ipv4`` is "" for a stopped container. Every drawn element carries
 a matplotlib ``gid`` ("network:front", "container:web", "endpoint:web|front", "gateway:front", "host")
 so tests and tools can find it.
+
+A snapshot with ``links`` (:class:`VethLink`) shows the plumbing as well: each network box names its
+Linux bridge, each container's label at a network names its interface (``eth0 172.24.0.2``), and the
+other end of its veth pair sits inside the box, a port of the bridge ("veth:web|front"). Without links
+the picture is the plain one. ``snapshot.host`` renames the host node (a lab container that holds
+namespaces built by hand).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import io
 import math
 
-from dockernet_nb.records import ContainerNode, Endpoint, TopologySnapshot
+from dockernet_nb.records import ContainerNode, Endpoint, NetworkBox, TopologySnapshot, VethLink
 
 __all__ = ["draw_topology", "figure_png"]
 
@@ -27,6 +33,7 @@ MARGIN = 0.3
 TITLE_H = 0.55
 LABEL_W = 2.05  # the network's name, subnet and gateway, at the left end of its box
 NET_H = 0.62
+PLUMBING_NET_H = 0.86  # room for the bridge's name under the gateway, and for veth labels inside
 NET_GAP = 0.72  # between two network boxes: room for an address label above and one below
 NODE_GAP = 0.55  # between a row of nodes and the nearest network box
 MIN_COLUMN = 1.45
@@ -52,6 +59,11 @@ def _node_height(lines) -> float:
 
 def _text_width(text: str, size: float) -> float:
     return len(text) * size * CHAR_W
+
+
+def _gateway_label(net: NetworkBox, plumbing: bool) -> str:
+    """Where the host joins a network: its gateway, which is the address of the host's bridge."""
+    return f"{net.bridge} {net.gateway}" if plumbing and net.bridge else f"gw {net.gateway}"
 
 
 def _apart_note(mode: str) -> str:
@@ -86,6 +98,8 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
     wired = [c for c in containers if joined.get(c.name)]
     apart = [c for c in containers if not joined.get(c.name)]
     title = title if title is not None else snapshot.title or "Networks and containers"
+    links: dict[tuple[str, str], VethLink] = {(link.container, link.network): link for link in snapshot.links}
+    net_h = PLUMBING_NET_H if links else NET_H
 
     if not networks and not containers:
         fig = plt.figure(figsize=(7, 2.5), dpi=100)
@@ -112,14 +126,15 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
         default=0,
     )
     column = max(MIN_COLUMN, widest + 0.3)
-    host_column = max(MIN_COLUMN, _text_width("gw 255.255.255.255", 8) + 0.3)
+    gateway_labels = [_gateway_label(n, bool(links)) for n in networks]
+    host_column = max([MIN_COLUMN, _text_width("gw 255.255.255.255", 8) + 0.3] + [_text_width(t, 8) + 0.3 for t in gateway_labels])
     columns = max(len(top) + (0.5 if bottom else 0), len(apart), 1)
     width = max(2 * MARGIN + LABEL_W + host_column + columns * column, 7.0)
 
     top_h = max([_node_height(_node_lines(c)) for c in top] + [0.62])
     bottom_h = max([_node_height(_node_lines(c)) for c in bottom], default=0)
     apart_h = max([_node_height(_node_lines(c)) + 0.25 for c in apart], default=0)
-    nets_h = len(networks) * NET_H + max(len(networks) - 1, 0) * NET_GAP
+    nets_h = len(networks) * net_h + max(len(networks) - 1, 0) * NET_GAP
     height = MARGIN + TITLE_H + top_h + (NODE_GAP + nets_h if networks else 0)
     height += (NODE_GAP + bottom_h) if bottom else 0
     height += (0.5 + apart_h) if apart else 0
@@ -139,7 +154,7 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
     y = top_y - top_h - NODE_GAP
     for net in networks:
         net_top[net.name] = y
-        y -= NET_H + NET_GAP
+        y -= net_h + NET_GAP
     colour = {n.name: PALETTE[i % len(PALETTE)] for i, n in enumerate(networks)}
     # Opaque tints, so a line passing a network it does not join vanishes behind the box.
     tint = {name: [1 - 0.12 * (1 - channel) for channel in to_rgb(c)] for name, c in colour.items()}
@@ -148,7 +163,7 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
         name, y_top = net.name, net_top[net.name]
         ax.add_patch(
             Rectangle(
-                (MARGIN, y_top - NET_H), width - 2 * MARGIN, NET_H, facecolor=tint[name],
+                (MARGIN, y_top - net_h), width - 2 * MARGIN, net_h, facecolor=tint[name],
                 edgecolor=colour[name], linewidth=1.6, zorder=3, gid=f"network:{name}",
             )
         )
@@ -156,9 +171,11 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
         if net.driver and net.driver != "bridge":
             heading += f"  [{net.driver}]"
         details = f"subnet {net.subnet or '-'}\ngateway {net.gateway or '-'}"
+        if links and net.bridge:
+            details += f"\nbridge {net.bridge}"
         ax.text(MARGIN + 0.12, y_top - 0.17, heading, ha="left", va="center", fontsize=10, fontweight="bold",
                 color=colour[name], zorder=4, gid=f"network-name:{name}")
-        ax.text(MARGIN + 0.12, y_top - 0.42, details, ha="left", va="center", fontsize=8, family="monospace",
+        ax.text(MARGIN + 0.12, y_top - (0.53 if details.count("\n") == 2 else 0.42), details, ha="left", va="center", fontsize=8, family="monospace",
                 color="#263238", zorder=4, linespacing=1.25, gid=f"network-details:{name}")
 
     def node(x: float, y_top: float, container: ContainerNode, edge: str, note: str | None = None) -> None:
@@ -185,21 +202,33 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
                     color=APART_COLOUR, zorder=6, gid=f"apart:{container.name}")
 
     def join(x: float, net_name: str, from_above: bool, text: str, gid: str) -> None:
-        y_edge = net_top[net_name] if from_above else net_top[net_name] - NET_H
+        y_edge = net_top[net_name] if from_above else net_top[net_name] - net_h
         ax.plot([x], [y_edge], marker="o", markersize=7, color=colour[net_name], zorder=7)
         label_y = y_edge + 0.22 if from_above else y_edge - 0.22
         ax.text(x, label_y, text, ha="center", va="center", fontsize=8, family="monospace", zorder=8,
                 color="#212121", gid=gid,
                 bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": colour[net_name], "linewidth": 1})
 
+    def port(x: float, net_name: str, from_above: bool, text: str, gid: str) -> None:
+        """The host's end of a veth pair: a port inside the bridge's box, just past where the wire enters."""
+        y_edge = net_top[net_name] if from_above else net_top[net_name] - net_h
+        ax.text(x, y_edge - 0.2 if from_above else y_edge + 0.2, text, ha="center", va="center", fontsize=7.5,
+                family="monospace", zorder=8, color="#212121", gid=gid,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": tint[net_name], "edgecolor": colour[net_name],
+                      "linewidth": 0.8, "linestyle": "--"})
+
     def wire(x: float, y_node: float, container: ContainerNode, from_above: bool) -> None:
         mine = joined[container.name]
-        ends = [net_top[n] - (0 if from_above else NET_H) for n in mine]
+        ends = [net_top[n] - (0 if from_above else net_h) for n in mine]
         far = min(ends) if from_above else max(ends)
         style = "-" if container.status in ("running", "") else ":"
         ax.plot([x, x], [y_node, far], color="#78909c", linewidth=1.4, linestyle=style, zorder=2)
         for net_name, endpoint in sorted(mine.items()):
             text = endpoint.ipv4 or ("no address" if style == "-" else "(stopped)")
+            link = links.get((container.name, net_name))
+            if link is not None:
+                text = f"{link.interface} {text}"
+                port(x, net_name, from_above, link.peer, f"veth:{container.name}|{net_name}")
             join(x, net_name, from_above, text, f"endpoint:{container.name}|{net_name}")
 
     # The host: a node above the networks, joined to every bridge network at its gateway.
@@ -213,13 +242,14 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
                 linewidth=1.6, zorder=5, gid="host",
             )
         )
-        ax.text(host_x, top_y - 0.2, "host", ha="center", va="center", fontsize=10, fontweight="bold", zorder=6)
-        ax.text(host_x, top_y - 0.44, "this machine", ha="center", va="center", fontsize=7.5, color="#616161", zorder=6)
+        host_name, host_note = (snapshot.host, "holds the bridge") if snapshot.host else ("host", "this machine")
+        ax.text(host_x, top_y - 0.2, host_name, ha="center", va="center", fontsize=10, fontweight="bold", zorder=6)
+        ax.text(host_x, top_y - 0.44, host_note, ha="center", va="center", fontsize=7.5, color="#616161", zorder=6)
         if bridges:
             far = min(net_top[n.name] for n in bridges)
             ax.plot([host_x, host_x], [top_y - host_h, far], color=HOST_COLOUR, linewidth=1.4, zorder=2)
             for net in bridges:
-                join(host_x, net.name, True, f"gw {net.gateway}", f"gateway:{net.name}")
+                join(host_x, net.name, True, _gateway_label(net, bool(links)), f"gateway:{net.name}")
 
     first = x0 + host_column
     for i, container in enumerate(top):

@@ -30,6 +30,7 @@ class EngineKind:
     remote: bool
     operating_system: str
     cgroup_version: str
+    apparmor: bool = False  # containers get Docker's AppArmor profile (Ubuntu, some Desktop set-ups)
 
     @property
     def where(self) -> str:
@@ -59,6 +60,7 @@ def classify(version: dict[str, Any], info: dict[str, Any], docker_host: str = "
         remote=docker_host.startswith(("tcp://", "ssh://", "http://", "https://")),
         operating_system=operating_system,
         cgroup_version=str(info.get("CgroupVersion") or ""),
+        apparmor="name=apparmor" in security,
     )
 
 

@@ -108,7 +108,51 @@ def _host_view(kind: EngineKind) -> str:
     return "the engine runs on this machine, so \"the host\" in these cells is this machine."
 
 
+def _veth_index(kind: EngineKind) -> str:
+    if kind.at_least(28):
+        return (
+            "this engine creates the container's end of each veth pair inside the container's own namespace, so "
+            "eth0 gets a small index there (often 2, in every container: each namespace counts for itself). Engine "
+            "20.10 creates both ends on the host and moves one in, so eth0 keeps the host's number, one next to its peer's."
+        )
+    return (
+        "this engine creates both ends of each veth pair on the host and moves one into the container, so eth0 keeps "
+        "the host's index, one next to its peer's. Engine 28 creates the container's end inside the container's own "
+        "namespace, where it usually gets index 2."
+    )
+
+
+def _netns_mounts(kind: EngineKind) -> str:
+    if kind.apparmor:
+        return (
+            "this engine confines containers with Docker's AppArmor profile, which forbids mounts: `ip netns add` fails "
+            "in the lab container (it mounts /run/netns), even with SYS_ADMIN. Namespaces kept alive by a process, as "
+            "in this lesson, need no mount."
+        )
+    return (
+        "this engine runs containers without AppArmor, so `ip netns add` would also work in the lab container. Where "
+        "Docker's AppArmor profile applies (Ubuntu, some Docker Desktop set-ups) it forbids the mounts `ip netns add` "
+        "makes; namespaces kept alive by a process, as in this lesson, need no mount anywhere."
+    )
+
+
+def _announcements(kind: EngineKind) -> str:
+    if kind.at_least(28):
+        return (
+            "when a container joins a network, this engine announces its address with a few unsolicited ARP "
+            "messages (\"who has my own address?\"), so that neighbours update their caches. A capture started right "
+            "after a container starts may show them. Engine 20.10 sends none."
+        )
+    return (
+        "this engine sends no announcement when a container joins a network. Engine 28 and newer send a few "
+        "unsolicited ARP messages for each new container address, which a capture may show."
+    )
+
+
 TOPICS: dict[str, Callable[[EngineKind], str]] = {
+    "veth-index": _veth_index,
+    "netns-mounts": _netns_mounts,
+    "arp-announcements": _announcements,
     "resolv-conf": _resolv_conf,
     "loopback-ipv6": _loopback_ipv6,
     "internal-routes": _internal_routes,

@@ -7,6 +7,10 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+from collections.abc import Mapping
+
+import pandas as pd
 
 from dockernet_nb.display.picture import Picture
 from dockernet_nb.display.topology import draw_topology
@@ -14,28 +18,101 @@ from dockernet_nb.engine import commands, labels
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.objects import ipam_of
 from dockernet_nb.errors import NotFound
-from dockernet_nb.records import ContainerNode, Endpoint, NetworkBox, TopologySnapshot
+from dockernet_nb.records import ContainerNode, Endpoint, NetworkBox, TopologySnapshot, VethLink
 from dockernet_nb.replay import recordable
+from dockernet_nb.verbs.common import Container, name_of
+from dockernet_nb.verbs.plumbing import bridge_name, veth_pairs
 
 __all__ = ["topology"]
 
 BUILTIN_WITHOUT_SWITCH = ("none", "host")  # "networks" that are not a switch a container plugs into
 
 
-def topology(*, all_sessions: bool = False, title: str | None = None) -> Picture:
+def topology(
+    *,
+    all_sessions: bool = False,
+    title: str | None = None,
+    plumbing: bool = False,
+    inside: Container | None = None,
+    namespaces: Mapping[str, int] | None = None,
+) -> Picture:
     """Draw this session's networks and containers, their addresses, and the host.
 
     Each network is a wide box (name, subnet, gateway); each container a node joined to every network
     it is on, at the address it has there; the host joins each bridge network at its gateway.
     ``all_sessions=True`` draws every course object on the engine (other kernels' too).
-    Example::
+
+    ``plumbing=True`` also draws what each network is made of on the host (see :func:`dnb.veth_pairs`):
+    the bridge's name, each container's interface and the host's end of its veth pair inside the
+    bridge. ``inside="lab", namespaces={...}`` draws network namespaces built by hand inside a lab
+    container the same way, the lab in the host's place. Example::
 
         >>> dnb.topology()        # doctest: +SKIP
         $ docker network ls --filter label=dockernet-nb.session=3f2a9c1b
         ...
     """
+    if inside is not None:
+        pairs = veth_pairs(inside=inside, namespaces=namespaces)
+        snapshot = snapshot_of_pairs(pairs, host=name_of(inside), title=f"Built by hand inside {name_of(inside)}")
+        return Picture(draw_topology(snapshot, title=title), docker=pairs.docker)
     snapshot = read_snapshot(all_sessions=all_sessions)
-    return Picture(draw_topology(snapshot, title=title), docker=snapshot.docker)
+    if not plumbing:
+        return Picture(draw_topology(snapshot, title=title), docker=snapshot.docker)
+    pairs = veth_pairs()
+    shown = with_plumbing(snapshot, pairs)
+    return Picture(draw_topology(shown, title=title), docker=tuple(snapshot.docker) + tuple(pairs.docker))
+
+
+def _paired(pairs: pd.DataFrame) -> pd.DataFrame:
+    return pairs[pairs["veth"].notna() & pairs["network"].notna()]
+
+
+def with_plumbing(snapshot: TopologySnapshot, pairs: pd.DataFrame) -> TopologySnapshot:
+    """The snapshot with each network's bridge and each container's veth pair (rows of :func:`veth_pairs`)."""
+    paired = _paired(pairs)
+    bridges = {str(r.network): str(r.bridge) for r in paired.itertuples()}
+    return TopologySnapshot(
+        title=snapshot.title,
+        networks=tuple(
+            dataclasses.replace(n, bridge=n.bridge or bridges.get(n.name, "")) for n in snapshot.networks
+        ),
+        containers=tuple(snapshot.containers),
+        endpoints=tuple(snapshot.endpoints),
+        docker=tuple(snapshot.docker),
+        links=tuple(
+            VethLink(container=str(r.container), network=str(r.network), interface=str(r.interface), peer=str(r.veth), bridge=str(r.bridge))
+            for r in paired.itertuples()
+        ),
+    )
+
+
+def snapshot_of_pairs(pairs: pd.DataFrame, *, host: str, title: str = "") -> TopologySnapshot:
+    """A snapshot of namespaces built by hand, from :func:`veth_pairs` rows: each bridge a network."""
+    paired = _paired(pairs)
+    networks, containers, endpoints = {}, {}, []
+    for r in paired.itertuples():
+        address = None if pd.isna(r.address) else ipaddress.ip_interface(str(r.address))
+        if r.network not in networks:
+            networks[r.network] = NetworkBox(
+                name=str(r.network), driver="bridge", subnet=str(address.network) if address else None,
+                gateway=None if pd.isna(r.gateway) else str(r.gateway), bridge=str(r.bridge),
+            )
+        containers[r.container] = ContainerNode(name=str(r.container), image="namespace", status="running", network_mode=str(r.network))
+        endpoints.append(
+            Endpoint(container=str(r.container), network=str(r.network), ipv4=str(address.ip) if address else "",
+                     prefixlen=address.network.prefixlen if address else None)
+        )
+    return TopologySnapshot(
+        title=title,
+        networks=tuple(networks.values()),
+        containers=tuple(containers.values()),
+        endpoints=tuple(endpoints),
+        links=tuple(
+            VethLink(container=str(r.container), network=str(r.network), interface=str(r.interface), peer=str(r.veth), bridge=str(r.bridge))
+            for r in paired.itertuples()
+        ),
+        host=host,
+    )
 
 
 def _course_image_names() -> dict[str, str]:
@@ -148,5 +225,6 @@ def read_snapshot(*, all_sessions: bool = False) -> TopologySnapshot:
 def _network_entry(name: str, attrs: dict) -> NetworkBox:
     subnet, gateway = ipam_of(attrs)
     return NetworkBox(
-        name=name, driver=attrs.get("Driver") or "", subnet=subnet, gateway=gateway, internal=bool(attrs.get("Internal"))
+        name=name, driver=attrs.get("Driver") or "", subnet=subnet, gateway=gateway, internal=bool(attrs.get("Internal")),
+        bridge=bridge_name(attrs),
     )
