@@ -10,10 +10,13 @@ The capture file itself stays with the frame (``frame.attrs["pcap"]``, base64, s
 it as plain data): :func:`save_pcap` writes it for Wireshark, and :func:`ladder` draws the packets
 as a sequence diagram. ``with dnb.capture(target) as cap: ...`` does both steps around a block.
 
-The capture container has no capabilities but these: ``NET_RAW`` (tcpdump's raw socket) and
-``SETUID``/``SETGID``, because Debian's tcpdump gives up root for its own user ``tcpdump`` as soon as
-it has opened the socket (without them it stops with "Couldn't change to 'tcpdump'"). It never runs
-longer than its ``timeout``: ``timeout -s KILL`` ends it, even if nobody calls :func:`stop_capture`.
+The capture container has no capabilities but two: ``NET_RAW`` (tcpdump's raw socket) and
+``SETGID``. Debian's tcpdump switches to another user once its socket is open; ``-Z root`` keeps it
+root (the container's root, with nothing but these two), which still calls ``setgroups`` and so needs
+SETGID. Staying the same user as the rest of the container matters: a process of that user needs no
+CAP_KILL to signal tcpdump, so ``timeout -s KILL`` (the container's first process) can end a capture
+that outlives its ``timeout`` even if nobody calls :func:`stop_capture`, and tcpdump can be asked
+for its statistics.
 
 Example::
 
@@ -61,7 +64,7 @@ __all__ = ["start_capture", "stop_capture", "capture", "save_pcap", "ladder", "C
 CAPTURE_FILE = "/tmp/capture.pcap"
 READY = "listening on"
 READY_WITHIN_S = 20.0  # a loaded machine; tcpdump itself is ready in a tenth of that
-CAPABILITIES = ["NET_RAW", "SETUID", "SETGID"]
+CAPABILITIES = ["NET_RAW", "SETGID"]
 DOCKER_DNS = "Docker DNS"
 HOST = "host"
 # ``timeout -s KILL`` ends a capture nobody stopped: 137 (128 + KILL) is how it says so.
@@ -71,7 +74,7 @@ _SETTLE_MAX_S = 2.0
 
 
 def _capture_command(timeout: float, capture_filter: str) -> list[str]:
-    words = ["-i", "any", "-n", "-U", "--immediate-mode", "-w", "-"]
+    words = ["-Z", "root", "-i", "any", "-n", "-U", "--immediate-mode", "-w", "-"]
     # The filter is one argument (tcpdump joins its arguments); sh only redirects, it never reads the filter.
     script = f'exec tcpdump {" ".join(words)} "$@" > {CAPTURE_FILE}'
     return ["timeout", "-s", "KILL", f"{timeout:g}", "sh", "-c", script, "tcpdump", *([capture_filter] if capture_filter else [])]
@@ -206,12 +209,11 @@ _STATS = re.compile(r"(?P<captured>\d+) packets? captured.*?(?P<dropped>\d+) pac
 def _statistics(container: Any) -> dict[str, int]:
     """tcpdump's own count of what it captured and what the kernel dropped (asked with SIGUSR1).
 
-    tcpdump runs as its own user, so the signal is sent as that user (the capture container has no
-    CAP_KILL to signal another user's process); ``kill -1`` reaches every process of the user: tcpdump.
+    ``kill -1`` signals every process it may except the container's first one (``timeout``): tcpdump.
     """
     try:
         with engine_errors("asking tcpdump for its statistics"):
-            container.exec_run(["kill", "-USR1", "-1"], user="tcpdump")
+            container.exec_run(["kill", "-USR1", "-1"])
     except (NotFound, DockernetError):
         return {}
     deadline = time.monotonic() + 1.0
