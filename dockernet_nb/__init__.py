@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.ospf import ospf_routes as ospf_routes
     from dockernet_nb.verbs.ospf import wait_for_frr as wait_for_frr
     from dockernet_nb.verbs.ospf import wait_for_ospf as wait_for_ospf
+    from dockernet_nb.verbs.packet_path import packet_path as packet_path
     from dockernet_nb.verbs.probes import inspect_interfaces as inspect_interfaces
     from dockernet_nb.verbs.probes import inspect_routes as inspect_routes
     from dockernet_nb.verbs.probes import ping as ping
@@ -107,6 +108,7 @@ _VERBS = {
     "engine_note": "verbs.engine_notes",
     "cleanup": "verbs.cleanup",
     "topology": "verbs.topology",
+    "packet_path": "verbs.packet_path",
     "lab_console": "verbs.console",
     "iptables_rules": "verbs.firewall",
     "host_iptables_rules": "verbs.firewall",
