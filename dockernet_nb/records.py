@@ -345,9 +345,12 @@ class PacketPath:
             return f"{who} -> {self.target}: stops there ({self.why})"
         way = "docker-proxy" if self.way == "docker-proxy" else "kernel DNAT"
         port = "its own port" if self.port_kept else "a port of docker-proxy's own" if self.way == "docker-proxy" else "a new port"
+        seen = f"{self.seen_ip} and {port}"
+        if self.client == "remote" and self.seen_ip == self.client_ip:
+            seen = "the other machine's own address and port"
         return (
             f"{who} -> {self.target} -> {way} -> {self.server_bridge} ({self.server_gateway}) -> "
-            f"{self.server} {self.server_ip}:{self.server_port}; {self.server} sees {self.seen_ip} and {port}"
+            f"{self.server} {self.server_ip}:{self.server_port}; {self.server} sees {seen}"
         )
 
 

@@ -1,4 +1,4 @@
-"""Exercise checks of the worksheet lessons (00-04).
+"""Exercise checks of the worksheet lessons (00-04; lesson 03's are in :mod:`dockernet_nb.checks.ports`).
 
 Each check asks the engine what it needs through :func:`~dockernet_nb.checks.exercise.ask` (recorded,
 so replay mode judges the same way) and compares the learner's answer with it. Example::
@@ -18,13 +18,11 @@ from typing import Any
 from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
 from dockernet_nb.engine import images
-from dockernet_nb.engine.objects import container_handle, find_container
-from dockernet_nb.errors import DockernetError, NotFound
+from dockernet_nb.errors import NotFound
 from dockernet_nb.records import CommandResult, ContainerHandle
 from dockernet_nb.verbs import containers as container_verbs
 from dockernet_nb.verbs import probes
 from dockernet_nb.verbs.common import addresses_of
-from dockernet_nb.verbs.tcp import tcp_request
 
 __all__ = [
     "check_smallest_image",
@@ -32,7 +30,6 @@ __all__ = [
     "check_redis_greeting",
     "check_default_gateway",
     "check_loopback_prediction",
-    "check_published_uptime",
     "check_on_both_networks",
 ]
 
@@ -79,19 +76,6 @@ def _default_gateway() -> str | None:
 @question("loopback_answers")
 def _loopback_answers() -> bool:
     return len(probes.ping(None, "127.0.0.1", image="busybox", net="none", count=1)) > 0
-
-
-@question("published_server")
-def _published_server(name: str, port: int) -> dict[str, Any] | None:
-    try:
-        live = container_handle(find_container(name))
-    except NotFound:
-        return None
-    try:
-        reply = tcp_request(port)
-    except DockernetError as e:
-        reply = f"ERROR: {e}"
-    return {"status": live.status, "image": live.image, "ports": live.ports, "networks": list(live.addresses), "reply": reply}
 
 
 @question("reached_by_name")
@@ -216,38 +200,6 @@ def check_loopback_prediction(answer: bool | None) -> CheckResult:
             else "no: even the loopback interface is unusable here."
         )
     return failed(f"{answer} is not what the engine says (it was asked just now).", hint)
-
-
-@exercise("published-uptime")
-def check_published_uptime(answer: ContainerHandle | str | None, *, port: int = 8123) -> CheckResult:
-    """03-publishing-ports: ``answer`` is the handle of an uptime server the host reaches on ``port``."""
-    hint = (
-        "Start it as in section 2 with name='clock' and detach=True, but change the host side of ports= "
-        f"(ports='HOST:CONTAINER') to {port}."
-    )
-    if answer is None:
-        return no_answer(hint)
-    name = _container_name(answer)
-    if name is None:
-        return failed("answer should be the handle dnb.run(..., detach=True) returned.", hint)
-    live = ask("published_server", name=name, port=port)
-    if live is None:
-        return failed(f"no container named {name!r} runs now.", hint)
-    if live["status"] != "running":
-        return failed(f"{name} is {live['status']}, not running.", hint)
-    if images.resolve("uptime") != live["image"]:
-        return failed(f"{name} runs {live['image']}, not the uptime server.", hint)
-    published = live["ports"].get("8000/tcp", "")
-    if not published.endswith(f":{port}"):
-        return failed(f"{name} publishes container port 8000 on {published or 'nothing'}, not on host port {port}.", hint)
-    if not live["networks"] or set(live["networks"]) == {"none"}:
-        return failed(f"{name} is on no network, so Docker cannot forward the port to it.", hint)
-    reply = live["reply"]
-    if reply.startswith("ERROR: "):
-        return failed(f"the host could not reach it: {reply[7:]}", hint)
-    if "load average" not in reply:
-        return failed(f"something answered on port {port}, but not with uptime: {reply.strip()[:80]!r}", hint)
-    return passed(f"the host reached {name} on port {port} and got its uptime back.")
 
 
 @exercise("on-both-networks")

@@ -62,7 +62,13 @@ def _published_lines(path: PacketPath) -> tuple[str, list[str]]:
 def _short_reason(path: PacketPath, way: str) -> str:
     """Why the way not taken was not taken, in a few words for its greyed box."""
     if way == "docker-proxy":
-        return "not used: DNAT came first" if path.way == "dnat" and path.proxy else "none listens here"
+        if not path.proxy:
+            return "none runs for this port"
+        if path.way == "dnat":
+            return "not used: DNAT came first"
+        listens = path.proxy.split(" -> ")[0].rsplit(":", 1)[0]
+        target = path.target.rsplit(":", 1)[0]
+        return "not on this address" if listens not in (target, "0.0.0.0", "::") else "not reached"
     returned = [s for s in path.steps if s.table == "nat" and s.outcome == "return"]
     missed = [s for s in path.steps if s.table == "nat" and s.outcome == "no match"]
     if returned:
@@ -97,9 +103,13 @@ def draw_packet_path(path: PacketPath, *, title: str | None = None):
 
     who = {"host": "a program on the host", "remote": "another machine"}.get(path.client, f"container {path.client}")
     port = path.target.rsplit(":", 1)[-1]
-    heading = title if title is not None else f"From {who} to {path.target}, published for {path.server}'s port {path.server_port}"
     if not path.published:
-        heading = title if title is not None else f"From {who} to {path.target}: {path.server} publishes no port {port}"
+        heading = f"From {who} to {path.target}: {path.server} publishes no port {port}"
+    elif path.published == path.target or path.published.startswith(("0.0.0.0:", ":::")):
+        heading = f"From {who} to {path.target}, where {path.server}'s port {path.server_port} is published"
+    else:
+        heading = f"From {who} to {path.target} ({path.server}'s port {path.server_port} is published on {path.published})"
+    heading = title if title is not None else heading
     ax.text(0.3, height - 0.3, heading, ha="left", va="center", fontsize=12, fontweight="bold", gid="title")
 
     row_y = height - 1.75  # centre line of the main row
@@ -149,7 +159,8 @@ def draw_packet_path(path: PacketPath, *, title: str | None = None):
     if not reached_host:
         stop((c_client + c_pub) / 2, row_y)
 
-    proxy_lines = [f"listens on {path.proxy.split(' -> ')[0]}"] if path.proxy else []
+    listens = path.proxy.split(" -> ")[0]
+    proxy_lines = [f"listens on {listens}" + ("" if proxy_taken else " only")] if path.proxy else []
     proxy_lines.append(f"connects again from {path.server_gateway}" if proxy_taken else _short_reason(path, "docker-proxy"))
     dnat_to = path.dnat_rule.split("--to-destination ", 1)[-1].split()[0] if "--to-destination" in path.dnat_rule else ""
     dnat_lines = [f"destination -> {dnat_to}" if dnat_to else "no DNAT rule for this port"]
@@ -170,7 +181,7 @@ def draw_packet_path(path: PacketPath, *, title: str | None = None):
         arrow((c_mid + half, y), (c_bridge - half, row_y + offset), f"{name}->bridge",
               TAKEN if taken and delivered else NOT_TAKEN)
     if way == "none" and reached_host:
-        stop(c_mid + half + 0.4, row_y)
+        stop(c_pub + half + 0.14, row_y)
 
     if path.server_bridge:
         bridge_head, bridge_lines = f"bridge {path.server_bridge}", [f"the host's address {path.server_gateway}",

@@ -91,6 +91,20 @@ def _nat_chains(kind: EngineKind) -> str:
     )
 
 
+def _loopback_ports(kind: EngineKind) -> str:
+    if kind.at_least(28):
+        return (
+            "a port published on 127.0.0.1 also gets a rule in the host's raw table that drops packets for it arriving "
+            "on any interface but lo. Before Engine 28 nothing stopped them: a machine on the same link that sent "
+            "packets addressed to 127.0.0.1 to this host matched the DNAT rule and reached the container."
+        )
+    return (
+        "nothing but the DNAT rule's own address guards a port published on 127.0.0.1: a machine on the same link that "
+        "sent packets addressed to 127.0.0.1 to this host would match the DNAT rule. Engine 28 and newer drop such "
+        "packets in the host's raw table."
+    )
+
+
 def _host_view(kind: EngineKind) -> str:
     if kind.desktop:
         return (
@@ -115,6 +129,7 @@ TOPICS: dict[str, Callable[[EngineKind], str]] = {
     "interface-names": _interface_names,
     "routed-protection": _routed_protection,
     "nat-chains": _nat_chains,
+    "loopback-ports": _loopback_ports,
     "host-view": _host_view,
 }
 

@@ -11,6 +11,7 @@ and compares. :func:`dockernet_nb.display.packet_path.draw_packet_path` draws th
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from typing import Any
 
@@ -28,8 +29,8 @@ from dockernet_nb.netfilter import Packet, Verdict, walk
 from dockernet_nb.parsers import iptables
 from dockernet_nb.records import PacketPath, PathStep
 from dockernet_nb.replay import recordable
-from dockernet_nb.verbs import containers
 from dockernet_nb.verbs.common import Container, name_of
+from dockernet_nb.verbs.firewall import host_rules_text
 from dockernet_nb.verbs.host import docker_proxies
 
 __all__ = ["packet_path"]
@@ -38,7 +39,6 @@ HOST, REMOTE = "host", "remote"
 REMOTE_SOURCE = "another machine"  # not an address: matches no -s rule, as a stranger's address would not
 REMOTE_IFACE = "the host's network card"  # not a bridge: matches every "! -i <bridge>" and no "-i <bridge>"
 UNSPECIFIED = ("", "0.0.0.0", "::")
-_LEGACY_WARNING = "iptables-legacy tables present"
 
 
 def packet_path(
@@ -64,20 +64,14 @@ def packet_path(
         ...
     """
     path = read_packet_path(name_of(server), port=port, client=name_of(client), address=address)
-    return Picture(draw_packet_path(path, title=title), docker=path.docker, text=path.summary())
+    replayed = getattr(path, "_note", None)  # a recorded answer says so, as tables do
+    text = f"{replayed}\n{path.summary()}" if replayed else path.summary()
+    return Picture(draw_packet_path(path, title=title), docker=path.docker, text=text)
 
 
 def _host_rules() -> pd.DataFrame:
     """Every table of the host's iptables (``iptables-save`` on the host's network stack, read only)."""
-    argv = ["iptables-save"]
-    result = containers.run_helper("debian", argv, net="host", cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"])
-    if _LEGACY_WARNING in result.output:
-        result = containers.run_helper(
-            "debian", ["iptables-legacy-save"], net="host", cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"]
-        )
-    if not result.ok:
-        raise InvalidInput(f"Could not read the host's iptables (exit code {result.exit_code}): {result.output.strip()[:200]}")
-    return iptables.parse(result.stdout)
+    return iptables.parse(host_rules_text().stdout)
 
 
 def _bridge_of(network_id: str) -> tuple[str, str, str]:
@@ -133,6 +127,34 @@ def _proxy_for(proxies: pd.DataFrame, ip: str, port: int) -> Any | None:
     return None
 
 
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What the engine reported about one published port and one client (the input of :func:`trace`).
+
+    ``client`` is "host", "remote" or a container's name; ``client_mode`` its network mode ("host" for
+    a container on the host's network stack). ``address`` is where the client connects, when given.
+    """
+
+    server: str
+    server_port: int
+    host_ip: str
+    host_port: int
+    published: bool
+    server_ip: str = ""
+    server_network: str = ""
+    server_bridge: str = ""
+    server_gateway: str = ""
+    client: str = HOST
+    client_mode: str = ""
+    client_ip: str = ""
+    client_network: str = ""
+    client_iface: str = ""
+    client_gateway: str = ""
+    address: str | None = None
+    engine: str = ""
+    where: str = ""
+
+
 @recordable
 def read_packet_path(server: str, *, port: int | None = None, client: str = HOST, address: str | None = None) -> PacketPath:
     """What the engine set up for ``server``'s published ``port`` and which way ``client``'s connection takes.
@@ -148,85 +170,104 @@ def read_packet_path(server: str, *, port: int | None = None, client: str = HOST
         raise InvalidInput(f"Which port? {server} publishes {listed}: name one, e.g. port={bindings[0][2] if bindings else 8000}.")
     inner, host_ip, host_port = chosen[0] if chosen else (f"{port}/tcp", "127.0.0.1", int(port or 0))
     live = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
-    published = f"{host_ip or '0.0.0.0'}:{host_port}" if chosen and live.get(inner) else ""
-    server_port = int(inner.split("/")[0])
-
     proxies = docker_proxies()
     rules = _host_rules()
-    proxy = _proxy_for(proxies, host_ip or "0.0.0.0", host_port) if published else None
-    dnat = rules[(rules["table"] == "nat") & (rules["target"] == "DNAT") & (rules["dport"] == str(host_port))]
-    to_ip = str(proxy.container_ip) if proxy is not None else (str(dnat["to"].iloc[0]).rsplit(":", 1)[0] if len(dnat) else "")
 
-    networks = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
-    server_net = next((e for e in networks.values() if e.get("IPAddress") and e.get("IPAddress") == to_ip), None)
-    server_net = server_net or next((e for e in networks.values() if e.get("IPAddress")), None)
-    net_name, bridge, gateway = _bridge_of(server_net["NetworkID"]) if server_net else ("none", "", "")
-    server_ip = server_net.get("IPAddress", "") if server_net else ""
-    host_addresses = {gateway} | {host_ip}
+    # The network the published port forwards into: the one whose address docker-proxy or the DNAT rule names.
+    forwards_to = {str(ip) for ip in proxies.loc[proxies["host_port"] == host_port, "container_ip"].dropna()}
+    forwards_to |= {str(to).rsplit(":", 1)[0] for to in _dnat_rules(rules, host_ip, host_port)["to"].dropna()}
+    networks = {k: v for k, v in ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).items() if v.get("IPAddress")}
+    endpoint = next((e for e in networks.values() if e["IPAddress"] in forwards_to), next(iter(networks.values()), None))
+    server_facts: dict[str, Any] = {}
+    if endpoint is not None:
+        name, bridge, gateway = _bridge_of(endpoint["NetworkID"])
+        server_facts = dict(server_ip=endpoint["IPAddress"], server_network=name, server_bridge=bridge, server_gateway=gateway)
 
-    # The client: where it sends from, and where its first packet enters the host.
-    client_ip, client_net, client_iface, client_gateway = "", "", "", ""
-    client_attrs = None if client in (HOST, REMOTE) else _inspect(client)
-    client_mode = ((client_attrs or {}).get("HostConfig") or {}).get("NetworkMode") or ""
-    as_host = client == HOST or client_mode == "host"
-    if client_attrs is not None and not as_host:
+    client_facts: dict[str, Any] = {}
+    if client not in (HOST, REMOTE):
+        client_attrs = _inspect(client)
+        mode = ((client_attrs.get("HostConfig") or {}).get("NetworkMode")) or ""
+        client_facts["client_mode"] = mode
         on = {k: v for k, v in ((client_attrs.get("NetworkSettings") or {}).get("Networks") or {}).items() if v.get("IPAddress")}
         wanted = address or (host_ip if host_ip not in UNSPECIFIED and not _is_loopback(host_ip) else None)
-        endpoint = next((e for e in on.values() if wanted and e.get("Gateway") == wanted), None)
-        endpoint = endpoint or on.get(client_mode) or next(iter(on.values()), None)
-        if endpoint is not None:
-            client_net, client_iface, client_gateway = _bridge_of(endpoint["NetworkID"])
-            client_ip = endpoint["IPAddress"]
-            host_addresses.add(client_gateway)
-    if address:
-        dst = address
-    elif host_ip in UNSPECIFIED:
-        dst = client_gateway if client_gateway else ("127.0.0.1" if as_host else "the host's own address")
-    else:
-        dst = host_ip
-
-    path = dict(
-        server=server, server_ip=server_ip, server_port=server_port, server_network=net_name, server_bridge=bridge,
-        server_gateway=gateway, published=published, client=HOST if client == HOST else client,
-        client_network="host" if as_host and client != HOST else client_net, target=f"{dst}:{host_port}",
-        proxy=f"{proxy.host_ip}:{proxy.host_port} -> {proxy.container_ip}:{proxy.container_port}" if proxy is not None else "",
-        dnat_rule=str(dnat["rule"].iloc[0]) if len(dnat) else "", engine=kind.version, where=kind.where,
+        chosen_net = next((e for e in on.values() if wanted and e.get("Gateway") == wanted), None)
+        chosen_net = chosen_net or on.get(mode) or next(iter(on.values()), None)
+        if mode != "host" and chosen_net is not None:
+            name, bridge, gateway = _bridge_of(chosen_net["NetworkID"])
+            client_facts.update(client_ip=chosen_net["IPAddress"], client_network=name, client_iface=bridge,
+                                client_gateway=gateway)
+    setup = Setup(
+        server=server, server_port=int(inner.split("/")[0]), host_ip=host_ip, host_port=host_port,
+        published=bool(chosen and live.get(inner)), client=client, address=address, engine=kind.version,
+        where=kind.where, **server_facts, **client_facts,
     )
-    if client_attrs is not None and not as_host and not client_ip:
-        return _done(path, "none", f"{client} is on no network, so it cannot reach the host at all", client_ip="")
+    return trace(setup, rules, proxies)
 
+
+def _dnat_rules(rules: pd.DataFrame, host_ip: str, host_port: int) -> pd.DataFrame:
+    """The nat rules that DNAT ``host_ip:host_port`` (a rule without -d covers every address)."""
+    nat = rules[(rules["table"] == "nat") & (rules["target"] == "DNAT") & (rules["dport"] == str(host_port))]
+    destination = nat["destination"].fillna("")
+    keep = (destination == "") if host_ip in UNSPECIFIED else destination.isin([f"{host_ip}/32", host_ip, ""])
+    return nat[keep]
+
+
+def trace(setup: Setup, rules: pd.DataFrame, proxies: pd.DataFrame) -> PacketPath:
+    """Which way the client's connection takes, from what the engine reported; pure (tested on recorded rules).
+
+    ``rules``: the host's ``iptables-save`` as parsed by :mod:`dockernet_nb.parsers.iptables`;
+    ``proxies``: :mod:`dockernet_nb.parsers.docker_proxy`'s table.
+    """
+    as_host = setup.client == HOST or setup.client_mode == "host"
+    published_proxy = _proxy_for(proxies, setup.host_ip or "0.0.0.0", setup.host_port) if setup.published else None
+    dnat = _dnat_rules(rules, setup.host_ip, setup.host_port) if setup.published else rules.iloc[0:0]
+    if setup.address:
+        dst = setup.address
+    elif setup.host_ip in UNSPECIFIED:
+        dst = setup.client_gateway or ("127.0.0.1" if as_host else "the host's own address")
+    else:
+        dst = setup.host_ip
+    path: dict[str, Any] = dict(
+        server=setup.server, server_ip=setup.server_ip, server_port=setup.server_port,
+        server_network=setup.server_network, server_bridge=setup.server_bridge, server_gateway=setup.server_gateway,
+        published=f"{setup.host_ip or '0.0.0.0'}:{setup.host_port}" if setup.published else "",
+        client=setup.client, client_network="host" if as_host and setup.client != HOST else setup.client_network,
+        target=f"{dst}:{setup.host_port}", dnat_rule=str(dnat["rule"].iloc[0]) if len(dnat) else "",
+        proxy=_proxy_text(published_proxy), engine=setup.engine, where=setup.where,
+    )
+    if setup.client not in (HOST, REMOTE) and not as_host and not setup.client_ip:
+        return _done(path, "none", f"{setup.client} is on no network, so it cannot reach the host at all")
     if as_host:
         src = "127.0.0.1" if _is_loopback(dst) else dst  # the host sends from the address it connects to
-        packet = Packet(src=src, dst=dst, dport=host_port, in_iface="", local_src=True)
-        first = ("OUTPUT", "OUTPUT")
-    elif client == REMOTE:
-        packet = Packet(src=REMOTE_SOURCE, dst=dst, dport=host_port, in_iface=REMOTE_IFACE)
-        first = ("PREROUTING", "PREROUTING")
+        packet = Packet(src=src, dst=dst, dport=setup.host_port, local_src=True)
+        hook = "OUTPUT"
+    elif setup.client == REMOTE:
+        packet = Packet(src=REMOTE_SOURCE, dst=dst, dport=setup.host_port, in_iface=REMOTE_IFACE)
+        hook = "PREROUTING"
     else:
-        if _is_loopback(dst):
-            return _done(
-                path, "none", f"127.0.0.1 in a container is the container's own loopback: {client} cannot reach the "
-                "host's 127.0.0.1, where the port is published", client_ip=client_ip,
-            )
-        packet = Packet(src=client_ip, dst=dst, dport=host_port, in_iface=client_iface)
-        first = ("PREROUTING", "PREROUTING")
-    path.update(client_ip=packet.src if client != REMOTE else REMOTE_SOURCE, client_iface=packet.in_iface)
-    local = _is_loopback(dst) or dst in host_addresses or client == REMOTE or dst == "the host's own address"
-    packet = Packet(**{**packet.__dict__, "local_dst": local})
+        packet = Packet(src=setup.client_ip, dst=dst, dport=setup.host_port, in_iface=setup.client_iface)
+        hook = "PREROUTING"
+    path.update(client_ip=packet.src, client_iface=packet.in_iface)
+    if hook == "PREROUTING" and setup.client != REMOTE and _is_loopback(dst):
+        return _done(path, "none", f"127.0.0.1 in a container is the container's own loopback: {setup.client} cannot "
+                     "reach the host's 127.0.0.1, where the port is published")
+    known = {setup.server_gateway, setup.client_gateway, setup.host_ip} - {""}
+    local = _is_loopback(dst) or dst in known or setup.client == REMOTE or not _is_address(dst)
     if not local:
         return _done(path, "none", f"{dst} is not an address of the host that the course knows (its loopback and its "
                      "bridges' gateways): this picture follows connections to the host")
 
     steps: list[PathStep] = []
-    raw = walk(rules, "raw", first[0], packet, detours=False)
+    raw = walk(rules, "raw", hook, packet, detours=False)
     steps += raw.steps
     if raw.target in ("DROP", "REJECT"):
         return _done(path, "none", f"the raw table drops it before anything else looks at it ({raw.steps[-1].rule})",
                      steps=steps)
-    nat = walk(rules, "nat", first[1], packet)
+    nat = walk(rules, "nat", hook, packet)
     steps += nat.steps
     if nat.target == "DNAT":
-        return _dnat(path, rules, packet, nat, steps, as_host, bridge, gateway)
+        return _dnat(path, rules, packet, nat, steps, as_host, setup.server_bridge, setup.server_gateway)
+    proxy = _proxy_for(proxies, dst, setup.host_port)
     if proxy is not None:
         if not as_host:  # delivered to the host itself: Docker writes no INPUT rules, a host firewall may
             delivered = walk(rules, "filter", "INPUT", packet, detours=False)
@@ -236,11 +277,25 @@ def read_packet_path(server: str, *, port: int | None = None, client: str = HOST
                              "before docker-proxy sees it", steps=steps)
         return _done(path, "docker-proxy", _no_dnat_reason(nat, packet) + f"; docker-proxy listens on {proxy.host_ip}:"
                      f"{proxy.host_port} and opens its own connection to {proxy.container_ip}:{proxy.container_port}",
-                     steps=steps, seen_ip=gateway, port_kept=False)
-    why = f"nothing listens on {dst}:{host_port} and no rule rewrites it"
-    if not published:
-        why += f" ({server} publishes no port {host_port}" + (": it is on no network)" if not networks or not server_ip else ")")
+                     steps=steps, seen_ip=setup.server_gateway, port_kept=False, proxy=_proxy_text(proxy))
+    why = f"nothing listens on {dst}:{setup.host_port} and no rule rewrites it"
+    if not setup.published:
+        why += f" ({setup.server} publishes no port {setup.host_port}" + ("; it is on no network)" if not setup.server_ip else ")")
+    elif published_proxy is not None:
+        why += f" (docker-proxy listens on {published_proxy.host_ip} only)"
     return _done(path, "none", why, steps=steps)
+
+
+def _proxy_text(proxy: Any | None) -> str:
+    return f"{proxy.host_ip}:{proxy.host_port} -> {proxy.container_ip}:{proxy.container_port}" if proxy is not None else ""
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _no_dnat_reason(nat: Verdict, packet: Packet) -> str:
