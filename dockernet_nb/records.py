@@ -311,7 +311,8 @@ class PacketPath:
     ``client`` is "host" (a program on the engine's host), "remote" (another machine: worked out from the
     rules, never sent) or a container's name. ``way`` is "docker-proxy" (a program on the host accepts
     the connection and opens its own), "dnat" (the kernel rewrites the destination) or "none" (nothing
-    takes it: ``why`` says what stops it). ``seen_ip`` is the visitor address the server will log;
+    takes it: ``why`` says what stops it, ``stops`` where: "client" before the host, "host" at the host,
+    "filter" in the filter table after DNAT). ``seen_ip`` is the visitor address the server will log;
     ``port_kept``: whether it also sees the client's own port. ``steps`` are the rules that decided.
     """
 
@@ -329,6 +330,7 @@ class PacketPath:
     target: str = ""
     way: str = "none"
     why: str = ""
+    stops: str = ""
     proxy: str = ""
     dnat_rule: str = ""
     seen_ip: str = ""

@@ -147,9 +147,9 @@ def draw_packet_path(path: PacketPath, *, title: str | None = None):
     half = BOX_W / 2
     c_client, c_pub, c_mid, c_bridge, c_server = COLUMNS
     proxy_taken = way == "docker-proxy"
-    dnat_taken = way == "dnat" or (way == "none" and "DNAT rewrites" in path.why)
+    dnat_taken = way == "dnat" or path.stops == "filter"
     delivered = way in ("docker-proxy", "dnat")
-    reached_host = way != "none" or not any(w in path.why for w in ("loopback", "no network", "raw table", "not an address"))
+    reached_host = path.stops != "client"
 
     head, lines = _client_lines(path)
     box(c_client, row_y, "client", head, lines, TAKEN if reached_host else STOPPED)

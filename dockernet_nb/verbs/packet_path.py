@@ -236,7 +236,7 @@ def trace(setup: Setup, rules: pd.DataFrame, proxies: pd.DataFrame) -> PacketPat
         proxy=_proxy_text(published_proxy), engine=setup.engine, where=setup.where,
     )
     if setup.client not in (HOST, REMOTE) and not as_host and not setup.client_ip:
-        return _done(path, "none", f"{setup.client} is on no network, so it cannot reach the host at all")
+        return _done(path, "none", f"{setup.client} is on no network, so it cannot reach the host at all", stops="client")
     if as_host:
         src = "127.0.0.1" if _is_loopback(dst) else dst  # the host sends from the address it connects to
         packet = Packet(src=src, dst=dst, dport=setup.host_port, local_src=True)
@@ -250,19 +250,19 @@ def trace(setup: Setup, rules: pd.DataFrame, proxies: pd.DataFrame) -> PacketPat
     path.update(client_ip=packet.src, client_iface=packet.in_iface)
     if hook == "PREROUTING" and setup.client != REMOTE and _is_loopback(dst):
         return _done(path, "none", f"127.0.0.1 in a container is the container's own loopback: {setup.client} cannot "
-                     "reach the host's 127.0.0.1, where the port is published")
+                     "reach the host's 127.0.0.1, where the port is published", stops="client")
     known = {setup.server_gateway, setup.client_gateway, setup.host_ip} - {""}
     local = _is_loopback(dst) or dst in known or setup.client == REMOTE or not _is_address(dst)
     if not local:
         return _done(path, "none", f"{dst} is not an address of the host that the course knows (its loopback and its "
-                     "bridges' gateways): this picture follows connections to the host")
+                     "bridges' gateways): this picture follows connections to the host", stops="client")
 
     steps: list[PathStep] = []
     raw = walk(rules, "raw", hook, packet, detours=False)
     steps += raw.steps
     if raw.target in ("DROP", "REJECT"):
         return _done(path, "none", f"the raw table drops it before anything else looks at it ({raw.steps[-1].rule})",
-                     steps=steps)
+                     steps=steps, stops="client")
     nat = walk(rules, "nat", hook, packet)
     steps += nat.steps
     if nat.target == "DNAT":
@@ -274,7 +274,7 @@ def trace(setup: Setup, rules: pd.DataFrame, proxies: pd.DataFrame) -> PacketPat
             steps += delivered.steps
             if delivered.target in ("DROP", "REJECT"):
                 return _done(path, "none", f"{_no_dnat_reason(nat, packet)}; the host's own firewall then drops it "
-                             "before docker-proxy sees it", steps=steps)
+                             "before docker-proxy sees it", steps=steps, stops="host")
         return _done(path, "docker-proxy", _no_dnat_reason(nat, packet) + f"; docker-proxy listens on {proxy.host_ip}:"
                      f"{proxy.host_port} and opens its own connection to {proxy.container_ip}:{proxy.container_port}",
                      steps=steps, seen_ip=setup.server_gateway, port_kept=False, proxy=_proxy_text(proxy))
@@ -283,7 +283,7 @@ def trace(setup: Setup, rules: pd.DataFrame, proxies: pd.DataFrame) -> PacketPat
         why += f" ({setup.server} publishes no port {setup.host_port}" + ("; it is on no network)" if not setup.server_ip else ")")
     elif published_proxy is not None:
         why += f" (docker-proxy listens on {published_proxy.host_ip} only)"
-    return _done(path, "none", why, steps=steps)
+    return _done(path, "none", why, steps=steps, stops="host")
 
 
 def _proxy_text(proxy: Any | None) -> str:
@@ -318,7 +318,7 @@ def _dnat(path: dict, rules: pd.DataFrame, packet: Packet, nat: Verdict, steps: 
         steps += forward.steps
         if forward.target in ("DROP", "REJECT"):
             decided = forward.steps[-1].rule if forward.steps and not forward.by_policy else f"the FORWARD policy {forward.target}"
-            return _done(path, "none", f"DNAT rewrites it, then the filter table drops it ({decided})", steps=steps)
+            return _done(path, "none", f"DNAT rewrites it, then the filter table drops it ({decided})", steps=steps, stops="filter")
     post = walk(rules, "nat", "POSTROUTING", moved, detours=False)
     steps += post.steps
     masqueraded = post.target in ("MASQUERADE", "SNAT")

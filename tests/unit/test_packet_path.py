@@ -254,3 +254,15 @@ def test_an_engine_without_docker_proxy_dnats_everything_and_isolates_its_networ
                                   client_iface="br-8cf1234bac67", client_gateway="172.24.0.1")
     dropped = trace(visitor, table, none)
     assert dropped.way == "none" and dropped.steps[-1].rule == "-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP"
+
+
+def test_the_drawing_stops_where_the_connection_stops():
+    lonely = dataclasses.replace(setup("engine28", "loopback"), published=False, server_ip="", server_network="",
+                                 server_bridge="", server_gateway="")
+    at_host = draw_packet_path(trace(lonely, rules("engine28", "loopback"), proxies("127.0.0.1").iloc[0:0]))
+    assert _edge(at_host, "client") == to_rgba(drawing.TAKEN) and "stop" in _texts(at_host)
+    own_loopback = traced("engine28", "loopback", **on_othernet("engine28"))
+    assert own_loopback.stops == "client"
+    before_host = draw_packet_path(own_loopback)
+    assert _edge(before_host, "client") == to_rgba(drawing.STOPPED)
+    assert _edge(before_host, "published") == to_rgba(drawing.NOT_TAKEN)
