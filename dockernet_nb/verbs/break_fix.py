@@ -55,10 +55,11 @@ def _shop() -> dict[str, str]:
 
 
 @question("fault_tries")
-def _fault_tries(setup: str, after: str = "") -> dict[str, Any]:
+def _fault_tries(setup: str, after: str = "") -> list[list[Any]]:
     # ``after`` (what the learner did since the lab broke) only tells recorded answers apart.
+    # A list of [what, ok, said]: the tries have an order, and the check reads them in it.
     tries = setups.LAB_TRIES if setup == "lab" else setups.SHOP_TRIES
-    return {what: list(attempt()) for what, attempt in tries.items()}
+    return [[what, *attempt()] for what, attempt in tries.items()]
 
 
 def check_fix(lab: FaultLab) -> CheckResult:
@@ -73,12 +74,12 @@ def check_fix(lab: FaultLab) -> CheckResult:
     except DockernetError as e:
         result = failed(f"the check could not try the set-up: {e}", "Is the set-up still there? dnb.containers() shows it.")
     else:
-        broken = [f"{what}: {said}" for what, (ok, said) in seen.items() if not ok]
+        broken = [f"{what}: {said}" for what, ok, said in seen if not ok]
         if broken:
             result = failed("still broken: " + "; ".join(broken), "lab.hint() gives a hint; dnb.containers(), "
                             "dnb.inspect_routes(), dnb.reachability() help you look.")
         else:
-            result = passed("every try works again: " + "; ".join(seen) + ".")
+            result = passed("every try works again: " + "; ".join(what for what, _, _ in seen) + ".")
     return dataclasses.replace(result, exercise=f"fix-{lab.fault}")
 
 
