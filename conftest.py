@@ -8,6 +8,16 @@ workers; this hook makes ``pytest -n 4 --nbval notebooks/`` hand out whole files
 
 from __future__ import annotations
 
+import os
+import tempfile
+
+
+def pytest_configure(config):
+    # Exercise checks write the learner's progress file; a test run (and every kernel it starts) writes
+    # a scratch one instead of the real one in the home folder.
+    if "DOCKERNET_NB_DATA" not in os.environ:
+        os.environ["DOCKERNET_NB_DATA"] = tempfile.mkdtemp(prefix="dockernet-nb-test-data-")
+
 
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "load":

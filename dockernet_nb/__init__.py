@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.containers import rm as rm
     from dockernet_nb.verbs.containers import run as run
     from dockernet_nb.verbs.containers import stop as stop
+    from dockernet_nb.verbs.engine_notes import engine_note as engine_note
     from dockernet_nb.verbs.firewall import add_rule as add_rule
     from dockernet_nb.verbs.firewall import host_iptables_rules as host_iptables_rules
     from dockernet_nb.verbs.firewall import iptables_rules as iptables_rules
@@ -71,8 +72,10 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.probes import inspect_interfaces as inspect_interfaces
     from dockernet_nb.verbs.probes import inspect_routes as inspect_routes
     from dockernet_nb.verbs.probes import ping as ping
+    from dockernet_nb.verbs.progress import progress as progress
     from dockernet_nb.verbs.routes import drop_default_route as drop_default_route
     from dockernet_nb.verbs.routes import reachability as reachability
+    from dockernet_nb.verbs.routes import wait_for_path as wait_for_path
     from dockernet_nb.verbs.servers import connections as connections
     from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
     from dockernet_nb.verbs.setup import setup as setup
@@ -100,6 +103,8 @@ _VERBS = {
     "inspect_routes": "verbs.probes",
     "ping": "verbs.probes",
     "tcp_request": "verbs.tcp",
+    "progress": "verbs.progress",
+    "engine_note": "verbs.engine_notes",
     "cleanup": "verbs.cleanup",
     "topology": "verbs.topology",
     "lab_console": "verbs.console",
@@ -108,6 +113,7 @@ _VERBS = {
     "add_rule": "verbs.firewall",
     "drop_default_route": "verbs.routes",
     "reachability": "verbs.routes",
+    "wait_for_path": "verbs.routes",
     "connections": "verbs.servers",
     "wait_for_port": "verbs.servers",
     "docker_proxies": "verbs.host",

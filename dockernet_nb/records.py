@@ -1,16 +1,71 @@
-"""Small result records that show themselves readably in a notebook."""
+"""Result records and tables that show themselves readably in a notebook, each with its docker command.
+
+Every verb's answer says how to do the same with Docker itself: ``.docker`` holds the commands
+(:class:`DockerCommand`, the essential one to type and the full one with every option the course
+adds), and the notebook shows the essential command above the result. Tables are
+:class:`CourseFrame`, a DataFrame that shows those commands (and, replayed, where the answer came from)
+above itself; ``.raw`` is the text a parsed table came from and ``.summary`` a ping's summary.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import html
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["CommandResult", "NetworkHandle", "ContainerHandle", "RECORD_TYPES"]
+__all__ = [
+    "DockerCommand",
+    "CommandResult",
+    "NetworkHandle",
+    "ContainerHandle",
+    "PingSummary",
+    "CourseFrame",
+    "NetworkBox",
+    "ContainerNode",
+    "Endpoint",
+    "TopologySnapshot",
+    "EngineNote",
+    "RECORD_TYPES",
+    "command_lines",
+    "commands_html",
+]
+
+MAX_SHOWN_STEPS = 8
 
 
 @dataclasses.dataclass(frozen=True)
+class DockerCommand:
+    """A docker command that does what a verb did: ``essential`` to type, ``full`` with every course option."""
+
+    essential: str
+    full: str
+
+    def __str__(self) -> str:
+        return self.essential
+
+
+def command_lines(commands: tuple[DockerCommand, ...] | list[DockerCommand]) -> list[str]:
+    """``$ docker ...`` lines for display; a verb of many steps shows the first ones and how many more."""
+    lines = [f"$ {c.essential}" for c in commands[:MAX_SHOWN_STEPS]]
+    if len(commands) > MAX_SHOWN_STEPS:
+        lines.append(f"$ ... and {len(commands) - MAX_SHOWN_STEPS} more (all of them in .docker)")
+    return lines
+
+
+def commands_html(commands: tuple[DockerCommand, ...] | list[DockerCommand]) -> str:
+    if not commands:
+        return ""
+    shown = "<br>".join(f"<code>{html.escape(line)}</code>" for line in command_lines(commands))
+    full = "<br>".join(f"<code>$ {html.escape(c.full)}</code>" for c in commands)
+    return (
+        f'<div class="dnb-docker">{shown}'
+        f"<details><summary>with every option the course adds</summary>{full}</details></div>"
+    )
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
 class CommandResult:
     """What a command printed and how it ended (like docker-py's ExecResult, but with text)."""
 
@@ -18,6 +73,7 @@ class CommandResult:
     exit_code: int
     stdout: str
     stderr: str
+    docker: tuple[DockerCommand, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -31,8 +87,13 @@ class CommandResult:
     def __str__(self) -> str:
         return self.output
 
+    def _first_line(self) -> str:
+        shown = self.docker[-1].essential if len(self.docker) == 1 else self.command
+        return f"$ {shown}   (exit code {self.exit_code})"
+
     def __repr__(self) -> str:
-        parts = [f"$ {self.command}   (exit code {self.exit_code})"]
+        parts = [*command_lines(self.docker[:-1])] if len(self.docker) > 1 else []
+        parts.append(self._first_line())
         if self.stdout:
             parts.append(self.stdout.rstrip("\n"))
         if self.stderr:
@@ -44,19 +105,25 @@ class CommandResult:
         body = html.escape(self.stdout.rstrip("\n"))
         err = html.escape(self.stderr.rstrip("\n"))
         return (
-            f"<div><code>$ {html.escape(self.command)}</code> "
-            f"<span style='color:{colour}'>exit code {self.exit_code}</span>"
+            commands_html(self.docker)
+            + f"<div><code>{html.escape(self.command)}</code> "
+            + f"<span style='color:{colour}'>exit code {self.exit_code}</span>"
             + (f"<pre>{body}</pre>" if body else "")
             + (f"<pre style='color:#c62828'>{err}</pre>" if err else "")
             + "</div>"
         )
 
 
-def _table_html(record: object) -> str:
-    return pd.DataFrame([dataclasses.asdict(record)]).to_html(index=False)
+def _record_repr(record: Any) -> str:
+    fields = [f"{f.name}={getattr(record, f.name)!r}" for f in dataclasses.fields(record) if f.name != "docker"]
+    return "\n".join([*command_lines(record.docker), f"{type(record).__name__}({', '.join(fields)})"])
 
 
-@dataclasses.dataclass(frozen=True)
+def _record_html(record: Any, row: dict[str, Any]) -> str:
+    return commands_html(record.docker) + pd.DataFrame([row]).to_html(index=False)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
 class NetworkHandle:
     """A network the course made (or found): use its ``name`` wherever a network is asked for."""
 
@@ -67,18 +134,27 @@ class NetworkHandle:
     subnet: str | None
     gateway: str | None
     internal: bool = False
+    subnet6: str | None = None
+    gateway6: str | None = None
+    docker: tuple[DockerCommand, ...] = ()
 
     def __str__(self) -> str:
         return self.name
 
+    def __repr__(self) -> str:
+        return _record_repr(self)
+
+    def _row(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "docker"}
+
     def _repr_html_(self) -> str:
-        return _table_html(self)
+        return _record_html(self, self._row())
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([dataclasses.asdict(self)])
+        return pd.DataFrame([self._row()])
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class ContainerHandle:
     """A running container the course started; ``addresses`` maps network name -> IPv4 address."""
 
@@ -89,18 +165,151 @@ class ContainerHandle:
     status: str
     addresses: dict[str, str]
     ports: dict[str, str] = dataclasses.field(default_factory=dict)
+    addresses6: dict[str, str] = dataclasses.field(default_factory=dict)
+    docker: tuple[DockerCommand, ...] = ()
 
     def __str__(self) -> str:
         return self.name
 
+    def __repr__(self) -> str:
+        return _record_repr(self)
+
+    def _row(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "docker"}
+
     def _repr_html_(self) -> str:
-        row = dataclasses.asdict(self)
+        row = self._row()
         row["addresses"] = ", ".join(f"{net}: {ip}" for net, ip in self.addresses.items()) or "(none)"
         row["ports"] = ", ".join(f"{host} -> {inner}" for inner, host in self.ports.items()) or ""
-        return pd.DataFrame([row]).to_html(index=False)
+        return _record_html(self, row)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([dataclasses.asdict(self)])
+        return pd.DataFrame([self._row()])
+
+
+@dataclasses.dataclass(frozen=True)
+class PingSummary:
+    """ping's own summary lines, typed (see :mod:`dockernet_nb.parsers.ping` for each field)."""
+
+    dialect: str | None = None
+    destination: str | None = None
+    resolved: str | None = None
+    transmitted: int | None = None
+    received: int | None = None
+    loss_pct: float | None = None
+    rtt_min: float | None = None
+    rtt_avg: float | None = None
+    rtt_max: float | None = None
+    error: str | None = None
+    errors: int = 0
+    source: str | None = None
+
+    @classmethod
+    def from_attrs(cls, data: dict[str, Any]) -> PingSummary:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class CourseFrame(pd.DataFrame):
+    """A verb's table: the docker command(s) behind it above the rows, and, when replayed, where it came from."""
+
+    @property
+    def _constructor(self) -> type[CourseFrame]:
+        return CourseFrame
+
+    @property
+    def docker(self) -> tuple[DockerCommand, ...]:
+        """The docker commands that would do what the verb did (also on frames derived from this one)."""
+        return tuple(DockerCommand(**c) for c in self.attrs.get("docker") or ())
+
+    @property
+    def raw(self) -> str:
+        """The text the table was parsed from ("" when it was not parsed from text)."""
+        return str(self.attrs.get("raw") or "")
+
+    @property
+    def summary(self) -> PingSummary:
+        """A ping's summary (sent, received, loss, round trips, error), typed."""
+        return PingSummary.from_attrs(self.attrs.get("summary") or {})
+
+    def _header(self) -> list[str]:
+        note = self.attrs.get("replayed")
+        return ([note] if note else []) + command_lines(self.docker)
+
+    def __repr__(self) -> str:
+        # pandas names the class in an empty frame's repr; say DataFrame, as for any table.
+        table = super().__repr__().replace(f"Empty {type(self).__name__}", "Empty DataFrame", 1)
+        return "\n".join([*self._header(), table])
+
+    def _repr_html_(self) -> str | None:
+        table = super()._repr_html_() or ""
+        note = self.attrs.get("replayed")
+        shown = f'<p class="dnb-replayed"><i>{html.escape(note)}</i></p>\n' if note else ""
+        return shown + commands_html(self.docker) + table
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkBox:
+    """A network in the topology picture: a wide box with its name, subnet and gateway."""
+
+    name: str
+    driver: str = "bridge"
+    subnet: str | None = None
+    gateway: str | None = None
+    internal: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainerNode:
+    """A container in the topology picture; ``network_mode`` is "none", "host", "container:<name>" or a network."""
+
+    name: str
+    image: str = ""
+    status: str = "running"
+    ports: tuple[str, ...] = ()
+    network_mode: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    """A container's address on one network ("" for a stopped container)."""
+
+    container: str
+    network: str
+    ipv4: str = ""
+    prefixlen: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class TopologySnapshot:
+    """What the engine reported about a session's networks and containers, learner-facing names throughout."""
+
+    title: str = ""
+    networks: tuple[NetworkBox, ...] = ()
+    containers: tuple[ContainerNode, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    docker: tuple[DockerCommand, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class EngineNote:
+    """A short note about one engine difference, as Markdown."""
+
+    topic: str
+    engine: str
+    text: str
+
+    def __repr__(self) -> str:
+        return f"Note on this engine (Docker {self.engine}): {self.text}"
+
+    def _repr_markdown_(self) -> str:
+        return f"> **On this engine (Docker {self.engine}).** {self.text}"
+
+    def _repr_html_(self) -> str:
+        return (
+            "<div class='dnb-engine-note' style='border-left:4px solid #ef6c00;padding-left:8px'>"
+            f"<b>On this engine (Docker {html.escape(self.engine)}).</b> {html.escape(self.text)}</div>"
+        )
 
 
 # The records a recording may hold, by name: replay rebuilds answers only from this table.
@@ -108,4 +317,10 @@ RECORD_TYPES: dict[str, type] = {
     "CommandResult": CommandResult,
     "NetworkHandle": NetworkHandle,
     "ContainerHandle": ContainerHandle,
+    "DockerCommand": DockerCommand,
+    "NetworkBox": NetworkBox,
+    "ContainerNode": ContainerNode,
+    "Endpoint": Endpoint,
+    "TopologySnapshot": TopologySnapshot,
+    "EngineNote": EngineNote,
 }

@@ -9,3 +9,4 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/integration" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.engine)
+

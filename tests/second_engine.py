@@ -40,7 +40,7 @@ class SecondEngine:
     def client(self, timeout: int = 10) -> docker.DockerClient:
         return docker.DockerClient(base_url=self.docker_host, timeout=timeout)
 
-    def __enter__(self) -> "SecondEngine":
+    def __enter__(self) -> SecondEngine:
         subprocess.run(["ip", "netns", "add", self.netns], check=True)
         subprocess.run(["ip", "-n", self.netns, "link", "set", "lo", "up"], check=True)
         if self.tcp:
@@ -61,7 +61,7 @@ class SecondEngine:
         hosts = ["-H", f"unix://{self.socket}"]
         if self.tcp:
             hosts += ["-H", f"tcp://{self.engine_side}:{TCP_PORT}", "--tls=false"]
-        log = open(self.root / "dockerd.log", "ab")
+        log = open(self.root / "dockerd.log", "ab")  # noqa: SIM115 - dockerd writes to it for its whole life
         # nsenter --net only: `ip netns exec` would also remount /sys and hide the cgroup mounts.
         self.process = subprocess.Popen(
             [

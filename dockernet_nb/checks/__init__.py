@@ -22,6 +22,7 @@ from dockernet_nb.checks.basics import (
     check_redis_greeting,
     check_smallest_image,
 )
+from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
 from dockernet_nb.checks.routing import check_ospf_detour, check_proxy_or_dnat, check_web_closed_to_lan1
 
@@ -30,6 +31,9 @@ __all__ = [
     "passed",
     "failed",
     "no_answer",
+    "ask",
+    "exercise",
+    "question",
     "check_smallest_image",
     "check_redis_address",
     "check_redis_greeting",

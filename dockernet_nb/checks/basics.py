@@ -1,9 +1,7 @@
-"""Exercise checks of the worksheet lessons (00-04): compare a learner's answer with what the engine says, and give a hint when wrong.
+"""Exercise checks of the worksheet lessons (00-04).
 
-Each check asks the engine (or the learner's own result) for the truth at the moment it runs, so the
-same check works whatever addresses this run happened to get. A check never raises for a wrong or
-missing answer: it returns a :class:`CheckResult` that says "Not yet" and gives a hint.
-Example::
+Each check asks the engine what it needs through :func:`~dockernet_nb.checks.exercise.ask` (recorded,
+so replay mode judges the same way) and compares the learner's answer with it. Example::
 
     >>> from dockernet_nb import checks
     >>> checks.check_redis_address(None)          # doctest: +SKIP
@@ -14,7 +12,10 @@ Example::
 from __future__ import annotations
 
 import ipaddress
+import re
+from typing import Any
 
+from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
 from dockernet_nb.engine import images
 from dockernet_nb.engine.objects import container_handle, find_container
@@ -45,24 +46,91 @@ def _container_name(answer: object) -> str | None:
     return None
 
 
+# --- what the checks ask the engine ------------------------------------------------------------------
+
+
+@question("course_images")
+def _course_images() -> list[dict[str, Any]]:
+    table = images.image_table()
+    return [{"name": r.name, "tag": r.tag, "size_mb": None if r.size_mb != r.size_mb else r.size_mb} for r in table.itertuples()]
+
+
+@question("addresses")
+def _addresses(container: str) -> dict[str, str] | None:
+    try:
+        return addresses_of(container)
+    except NotFound:
+        return None
+
+
+@question("redis_value")
+def _redis_value(key: str, net: str) -> dict[str, Any]:
+    reply = container_verbs.run("redis", ["redis-cli", "-h", "redis", "get", key], net=net)
+    return {"ok": reply.ok, "value": reply.stdout.strip(), "output": reply.output.strip()[:200]}
+
+
+@question("default_gateway")
+def _default_gateway() -> str | None:
+    routes = probes.inspect_routes(image="busybox")
+    default = routes[routes["destination"] == "0.0.0.0"]
+    return None if default.empty else str(default["gateway"].iloc[0])
+
+
+@question("loopback_answers")
+def _loopback_answers() -> bool:
+    return len(probes.ping(None, "127.0.0.1", image="busybox", net="none", count=1)) > 0
+
+
+@question("published_server")
+def _published_server(name: str, port: int) -> dict[str, Any] | None:
+    try:
+        live = container_handle(find_container(name))
+    except NotFound:
+        return None
+    try:
+        reply = tcp_request(port)
+    except DockernetError as e:
+        reply = f"ERROR: {e}"
+    return {"status": live.status, "image": live.image, "ports": live.ports, "networks": list(live.addresses), "reply": reply}
+
+
+@question("reached_by_name")
+def _reached_by_name(name: str, nets: list[str]) -> dict[str, Any] | None:
+    try:
+        on = addresses_of(name)
+    except NotFound:
+        return None
+    errors = {}
+    for net in nets:
+        if net in on:
+            reply = probes.ping(None, name, image="busybox", net=net, count=1)
+            errors[net] = None if len(reply) else (reply.attrs["summary"].get("error") or "no reply")
+    return {"on": list(on), "errors": errors}
+
+
+# --- the checks --------------------------------------------------------------------------------------
+
+
+@exercise("smallest-image")
 def check_smallest_image(answer: str | None) -> CheckResult:
     """00-setup: which course image is the smallest? (short name or course tag)."""
     hint = "Look at the size_mb column of the image table above; answer with the image's short name, e.g. 'redis'."
     if answer is None:
         return no_answer(hint)
-    table = images.image_table()
-    sized = table.dropna(subset=["size_mb"])
-    if sized.empty:
+    table = ask("course_images")
+    sized = [row for row in table if row["size_mb"] is not None]
+    if not sized:
         return failed("the engine has none of the course images, so there is nothing to compare.", "Run dnb.setup() first.")
-    smallest = sized.loc[sized["size_mb"].idxmin()]
+    smallest = min(sized, key=lambda row: row["size_mb"])
     given = str(answer).strip()
     if given in (smallest["name"], smallest["tag"]):
         return passed(f"{smallest['name']} is the smallest course image ({smallest['size_mb']} MB).")
-    if given not in set(table["name"]) | set(table["tag"]):
-        return failed(f"{given!r} is not one of the course images ({', '.join(table['name'])}).", hint)
+    if given not in {row["name"] for row in table} | {row["tag"] for row in table}:
+        return failed(f"{given!r} is not one of the course images ({', '.join(row['name'] for row in table)}).", hint)
     return failed(f"{given} is not the smallest one.", hint)
 
 
+@exercise("redis-address")
 def check_redis_address(answer: str | None, *, container: str = "redis", net: str = "mynet") -> CheckResult:
     """01-bridge-networks: the IPv4 address ``container`` has on ``net``, as a string like '172.24.0.2'."""
     hint = (
@@ -78,9 +146,8 @@ def check_redis_address(answer: str | None, *, container: str = "redis", net: st
         ipaddress.IPv4Address(given)
     except ValueError:
         return failed(f"{given!r} is not an IPv4 address.", hint)
-    try:
-        addresses = addresses_of(container)
-    except NotFound:
+    addresses = ask("addresses", container=container)
+    if addresses is None:
         return failed(f"no container named {container!r} runs in this session.", "Run the cells above that start it first.")
     truth = addresses.get(net)
     if not truth:
@@ -90,6 +157,7 @@ def check_redis_address(answer: str | None, *, container: str = "redis", net: st
     return failed(f"{given} is not the address {container} has on {net}.", hint)
 
 
+@exercise("redis-greeting")
 def check_redis_greeting(answer: CommandResult | None, *, key: str = "greeting", value: str = "hello", net: str = "mynet") -> CheckResult:
     """01-bridge-networks: ``answer`` is the result of the learner's ``redis-cli ... set``; the server must now hold it."""
     hint = (
@@ -102,18 +170,17 @@ def check_redis_greeting(answer: CommandResult | None, *, key: str = "greeting",
         return failed("answer should be what dnb.run(...) returned for your redis-cli command.", hint)
     if not answer.ok:
         return failed(f"your command ended with exit code {answer.exit_code}: {answer.output.strip()[:120]}", hint)
-    try:
-        reply = container_verbs.run("redis", ["redis-cli", "-h", "redis", "get", key], net=net)
-    except DockernetError as e:
-        return failed(f"could not ask the redis server: {e}", "Run the cells above that start redis on mynet first.")
-    stored = reply.stdout.strip()
-    if reply.ok and stored == value:
-        return passed(f"the redis server on {net} now answers {stored!r} for the key {key!r}.")
-    if reply.ok and stored:
-        return failed(f"the key {key!r} holds {stored!r}, not {value!r}.", hint)
-    return failed(f"the redis server on {net} has no value for the key {key!r}.", hint)
+    if not re.search(rf"\bset\s+{re.escape(key)}\s+{re.escape(value)}\b", answer.command, re.IGNORECASE):
+        return failed(f"your command ({answer.command}) does not set {key} to {value}.", hint)
+    stored = ask("redis_value", key=key, net=net)
+    if stored["ok"] and stored["value"] == value:
+        return passed(f"the redis server on {net} now answers {stored['value']!r} for the key {key!r}.")
+    if stored["ok"] and stored["value"]:
+        return failed(f"the key {key!r} holds {stored['value']!r}, not {value!r}.", hint)
+    return failed(f"the redis server on {net} has no value for the key {key!r} ({stored['output']}).", hint)
 
 
+@exercise("default-gateway")
 def check_default_gateway(answer: str | None) -> CheckResult:
     """02-no-network: the gateway of the default route in a container on the default bridge."""
     hint = (
@@ -122,11 +189,9 @@ def check_default_gateway(answer: str | None) -> CheckResult:
     )
     if answer is None:
         return no_answer(hint)
-    routes = probes.inspect_routes(image="busybox")
-    default = routes[routes["destination"] == "0.0.0.0"]
-    if default.empty:
+    truth = ask("default_gateway")
+    if truth is None:
         return failed("a container on the default bridge has no default route on this engine.", "Ask your teacher.")
-    truth = str(default["gateway"].iloc[0])
     given = str(answer).strip()
     if given == truth:
         return passed(f"everything not on the bridge's own subnet leaves through {truth}, the bridge on the host.")
@@ -135,6 +200,7 @@ def check_default_gateway(answer: str | None) -> CheckResult:
     return failed(f"{given} is not the default route's gateway.", hint)
 
 
+@exercise("loopback-prediction")
 def check_loopback_prediction(answer: bool | None) -> CheckResult:
     """02-no-network: can a container started with net="none" ping its own 127.0.0.1? (True or False)."""
     hint = "Answer True or False. Which interface did the net='none' container still have?"
@@ -142,8 +208,7 @@ def check_loopback_prediction(answer: bool | None) -> CheckResult:
         return no_answer(hint)
     if not isinstance(answer, bool):
         return failed(f"{answer!r} is not True or False.", hint)
-    result = probes.ping(None, "127.0.0.1", image="busybox", net="none", count=1)
-    truth = len(result) > 0
+    truth = bool(ask("loopback_answers"))
     if answer == truth:
         return passed(
             "yes: lo is still there, so a process can talk to itself inside the container; nothing else can be reached."
@@ -153,6 +218,7 @@ def check_loopback_prediction(answer: bool | None) -> CheckResult:
     return failed(f"{answer} is not what the engine says (it was asked just now).", hint)
 
 
+@exercise("published-uptime")
 def check_published_uptime(answer: ContainerHandle | str | None, *, port: int = 8123) -> CheckResult:
     """03-publishing-ports: ``answer`` is the handle of an uptime server the host reaches on ``port``."""
     hint = (
@@ -164,35 +230,27 @@ def check_published_uptime(answer: ContainerHandle | str | None, *, port: int = 
     name = _container_name(answer)
     if name is None:
         return failed("answer should be the handle dnb.run(..., detach=True) returned.", hint)
-    try:
-        live = container_handle(find_container(name))
-    except NotFound:
+    live = ask("published_server", name=name, port=port)
+    if live is None:
         return failed(f"no container named {name!r} runs now.", hint)
-    if live.status != "running":
-        return failed(f"{name} is {live.status}, not running.", hint)
-    if images.resolve("uptime") != live.image:
-        return failed(f"{name} runs {live.image}, not the uptime server.", hint)
-    published = live.ports.get("8000/tcp", "")
+    if live["status"] != "running":
+        return failed(f"{name} is {live['status']}, not running.", hint)
+    if images.resolve("uptime") != live["image"]:
+        return failed(f"{name} runs {live['image']}, not the uptime server.", hint)
+    published = live["ports"].get("8000/tcp", "")
     if not published.endswith(f":{port}"):
-        shown = published or "nothing"
-        return failed(f"{name} publishes container port 8000 on {shown}, not on host port {port}.", hint)
-    if not live.addresses or set(live.addresses) == {"none"}:
+        return failed(f"{name} publishes container port 8000 on {published or 'nothing'}, not on host port {port}.", hint)
+    if not live["networks"] or set(live["networks"]) == {"none"}:
         return failed(f"{name} is on no network, so Docker cannot forward the port to it.", hint)
-    try:
-        reply = tcp_request(port)
-    except DockernetError as e:
-        return failed(f"the host could not reach it: {e}", hint)
-    if not reply.strip():
-        # Docker's proxy accepts the connection even when nothing listens behind it yet.
-        return failed(
-            f"host port {port} accepted the connection, but {name} sent nothing back.",
-            "The server may still be starting: wait a second and run the check again.",
-        )
+    reply = live["reply"]
+    if reply.startswith("ERROR: "):
+        return failed(f"the host could not reach it: {reply[7:]}", hint)
     if "load average" not in reply:
         return failed(f"something answered on port {port}, but not with uptime: {reply.strip()[:80]!r}", hint)
     return passed(f"the host reached {name} on port {port} and got its uptime back.")
 
 
+@exercise("on-both-networks")
 def check_on_both_networks(answer: ContainerHandle | str | None, *, nets: tuple[str, ...] = ("front", "back")) -> CheckResult:
     """04-connect-disconnect: the container in ``answer`` is on every network in ``nets`` and answers a ping there."""
     hint = (
@@ -204,16 +262,13 @@ def check_on_both_networks(answer: ContainerHandle | str | None, *, nets: tuple[
     name = _container_name(answer)
     if name is None:
         return failed("answer should be the handle dnb.connect(...) returned.", hint)
-    try:
-        on = addresses_of(name)
-    except NotFound:
+    seen = ask("reached_by_name", name=name, nets=list(nets))
+    if seen is None:
         return failed(f"no container named {name!r} runs now.", hint)
-    missing = [net for net in nets if net not in on]
+    missing = [net for net in nets if net not in seen["on"]]
     if missing:
-        return failed(f"{name} is not on {', '.join(missing)} (it is on {', '.join(on) or 'no network'}).", hint)
+        return failed(f"{name} is not on {', '.join(missing)} (it is on {', '.join(seen['on']) or 'no network'}).", hint)
     for net in nets:
-        reply = probes.ping(None, name, image="busybox", net=net, count=1)
-        if len(reply) == 0:
-            error = reply.attrs["summary"].get("error") or "no reply"
-            return failed(f"{name} is on {net}, but a container there cannot ping it ({error}).", hint)
+        if seen["errors"].get(net):
+            return failed(f"{name} is on {net}, but a container there cannot ping it ({seen['errors'][net]}).", hint)
     return passed(f"{name} is on {' and '.join(nets)}, and a container on each network reaches it by name.")

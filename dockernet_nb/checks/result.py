@@ -13,6 +13,7 @@ class CheckResult:
     ok: bool
     message: str
     hint: str = ""
+    exercise: str = ""
 
     def __bool__(self) -> bool:
         return self.ok

@@ -1,8 +1,8 @@
 """Exercise checks of the routing lessons (05 router, 06 OSPF, 07 published ports).
 
-Like :mod:`dockernet_nb.checks`, each check asks the engine for the truth when it runs (it tries the
-connection, reads the routing table) instead of comparing with a stored value, and returns a
-:class:`~dockernet_nb.checks.CheckResult`: "Correct", or "Not yet" with a hint. Example::
+Like :mod:`dockernet_nb.checks.basics`, each check asks the engine for the truth when it runs (it tries
+the connection, reads the routing table) through the recorded :func:`~dockernet_nb.checks.exercise.ask`,
+and returns "Correct", or "Not yet" with a hint. Example::
 
     >>> from dockernet_nb import checks
     >>> checks.check_web_closed_to_lan1(None)        # doctest: +SKIP
@@ -13,10 +13,12 @@ connection, reads the routing table) instead of comparing with a stored value, a
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
 from dockernet_nb.engine.objects import container_handle, find_container
-from dockernet_nb.errors import DockernetError, NotFound
+from dockernet_nb.errors import NotFound
 from dockernet_nb.verbs import containers as container_verbs
 from dockernet_nb.verbs import ospf, routes, servers
 from dockernet_nb.verbs.common import addresses_of
@@ -26,8 +28,31 @@ __all__ = ["check_web_closed_to_lan1", "check_ospf_detour", "check_proxy_or_dnat
 PROBE_PORT = 20123  # the client port the 07 check connects from (outside the ephemeral range): DNAT keeps it, the proxy does not
 
 
+@question("lan_filter")
+def _lan_filter(client: str, neighbour: str, server: str, port: int, net: str) -> dict[str, Any] | None:
+    try:
+        server_ip = addresses_of(server).get(net)
+        neighbour_ip = addresses_of(neighbour).get(net)
+    except NotFound:
+        return None
+    if not server_ip or not neighbour_ip:
+        return {"on_net": False}
+    target = f"{server}:{port}"
+    seen = routes.reachability([client, neighbour], {target: f"{server_ip}:{port}", neighbour: neighbour_ip})
+    table = seen.set_index("from")
+    details = {f"{d['from']}->{d['to']}": d["output"][-120:] for d in seen.attrs["details"]}
+    return {
+        "on_net": True,
+        "neighbour_reaches_server": bool(table.loc[neighbour, target]),
+        "client_reaches_server": bool(table.loc[client, target]),
+        "client_reaches_neighbour": bool(table.loc[client, neighbour]),
+        "client_refused": "refused" in details.get(f"{client}->{target}", "").lower(),
+    }
+
+
+@exercise("web-closed-to-lan1")
 def check_web_closed_to_lan1(
-    answer,
+    answer: Any,
     *,
     client: str = "alice",
     neighbour: str = "bob",
@@ -35,40 +60,38 @@ def check_web_closed_to_lan1(
     port: int = 8000,
     net: str = "lan2",
 ) -> CheckResult:
-    """05-router-and-lans: ``client`` (lan1) no longer reaches ``server:port``; ``neighbour`` (lan2) still does.
+    """05-router-and-lans: ``client`` (lan1) is refused on ``server:port``; ``neighbour`` (lan2) still reaches it.
 
-    ``answer`` is what the learner's iptables step returned; the check then tries the connections.
+    "Refused" means the router answers with a reset (``-j REJECT --reject-with tcp-reset``), so the
+    client learns at once; a rule that silently drops (``-j DROP``) makes the client wait for a timeout
+    and is not what the exercise asks for. ``answer`` is what the learner's iptables step returned.
     """
     hint = (
-        "iptables reads a chain from the top and the first rule that matches decides. The ACCEPT rule for "
-        f"port {port} from section 7 comes first, so a rule appended below it (-A) never gets a say: insert "
-        "yours above it (-I FORWARD 1 ...) or delete the ACCEPT rule (iptables -D FORWARD ...). "
-        "Keep the answer: answer = dnb.exec('router', ...) or dnb.add_rule('router', ...)."
+        "iptables reads a chain from the top and the first rule that matches decides. Look at where your rule "
+        "landed in dnb.iptables_rules('router', chain='FORWARD'): is there a rule above it that already decides "
+        f"for port {port}? And does your rule refuse (REJECT) or stay silent (DROP)?"
     )
     if answer is None:
         return no_answer(hint)
-    try:
-        server_ip = addresses_of(server).get(net)
-        neighbour_ip = addresses_of(neighbour).get(net)
-    except NotFound:
+    seen = ask("lan_filter", client=client, neighbour=neighbour, server=server, port=port, net=net)
+    if seen is None:
         return failed(f"{server} or {neighbour} does not run any more.", "Run the cells of sections 3 to 8 again.")
-    if not server_ip or not neighbour_ip:
+    if not seen["on_net"]:
         return failed(f"{server} and {neighbour} should both be on {net}.", "Run the cells of sections 3 to 8 again.")
     target = f"{server}:{port}"
-    try:
-        seen = routes.reachability(
-            [client, neighbour], {target: f"{server_ip}:{port}", neighbour: neighbour_ip}
-        ).set_index("from")
-    except DockernetError as e:
-        return failed(f"could not try the connections: {e}", "Run the cells of sections 3 to 8 again.")
-    if not seen.loc[neighbour, target]:
+    if not seen["neighbour_reaches_server"]:
         return failed(f"{neighbour} cannot reach {target} either: is {server} still running?", hint)
-    if seen.loc[client, target]:
+    if seen["client_reaches_server"]:
         return failed(f"{client} still reaches {target} through the router.", hint)
-    if not seen.loc[client, neighbour]:
+    if not seen["client_reaches_neighbour"]:
         return failed(
             f"{client} cannot even ping {neighbour} any more: the router now drops more than port {port}.",
-            "Block only TCP to port 8000 (-p tcp --dport 8000); list the rules with dnb.iptables_rules('router').",
+            f"Block only TCP to port {port} (-p tcp --dport {port}); list the rules with dnb.iptables_rules('router').",
+        )
+    if not seen["client_refused"]:
+        return failed(
+            f"{client} no longer reaches {target}, but nobody told it: its connection timed out instead of being refused.",
+            "-j DROP throws the packet away silently; -j REJECT --reject-with tcp-reset answers with a reset.",
         )
     return passed(
         f"{client} is refused on {target} while {neighbour} reaches it: the router filters only what it forwards, "
@@ -76,8 +99,24 @@ def check_web_closed_to_lan1(
     )
 
 
+@question("ospf_paths")
+def _ospf_paths(router: str, peer: str, lan: str, wait: float) -> dict[str, Any]:
+    deadline = time.monotonic() + wait
+    while True:
+        neighbours = ospf.ospf_neighbours(router)
+        table = ospf.ospf_routes(router)
+        full = bool(len(neighbours[(neighbours["neighbour"] == peer) & (neighbours["state"] == "Full")]))
+        to_lan = table[table["network"] == lan]
+        via = sorted(set(to_lan["via"].dropna()))
+        metric = int(to_lan["metric"].iloc[0]) if len(to_lan) else None
+        if (full and via and peer not in via) or time.monotonic() > deadline:
+            return {"peer_full": full, "via": via, "metric": metric, "has_route": bool(len(to_lan))}
+        time.sleep(0.5)
+
+
+@exercise("ospf-detour")
 def check_ospf_detour(
-    answer,
+    answer: Any,
     *,
     router: str = "r1",
     peer: str = "r2",
@@ -91,43 +130,53 @@ def check_ospf_detour(
     OSPF needs a moment to recompute after a change, so the check waits up to ``wait`` seconds.
     """
     hint = (
-        f"OSPF adds up the costs of the interfaces on a path and takes the cheapest (every interface here costs "
-        f"10). Make {router}'s interface on {link} expensive: find its name in the iface column of "
-        f"dnb.ospf_neighbours('{router}'), then dnb.exec('{router}', ['vtysh', '-c', 'configure terminal', "
-        "'-c', 'interface IFACE', '-c', 'ip ospf cost 100'])."
+        f"OSPF adds up the costs of the interfaces on a path and takes the cheapest. What does each interface "
+        f"on {router}'s paths to {lan} cost now, and which one would you make dearer? (`ip ospf cost` on an "
+        "interface, through vtysh.)"
     )
     if answer is None:
         return no_answer(hint)
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            neighbours = ospf.ospf_neighbours(router)
-            routes = ospf.ospf_routes(router)
-        except DockernetError as e:
-            return failed(f"could not ask {router}: {e}", "Run the cells of sections 2 to 6 again.")
-        direct = neighbours[(neighbours["neighbour"] == peer) & (neighbours["state"] == "Full")]
-        to_lan = routes[routes["network"] == lan]
-        via = set(to_lan["via"].dropna())
-        if not direct.empty and via == {detour}:
-            metric = int(to_lan["metric"].iloc[0])
-            return passed(
-                f"{router} keeps its Full adjacency with {peer} on {link}, yet sends {lan} traffic via {detour} "
-                f"(total cost {metric}): the cheapest path, not the shortest, wins."
-            )
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    if direct.empty:
+    seen = ask("ospf_paths", router=router, peer=peer, lan=lan, wait=wait)
+    if seen["peer_full"] and seen["via"] == [detour]:
+        return passed(
+            f"{router} keeps its Full adjacency with {peer} on {link}, yet sends {lan} traffic via {detour} "
+            f"(total cost {seen['metric']}): the cheapest path, not the shortest, wins."
+        )
+    if not seen["peer_full"]:
         return failed(
             f"{router} has no Full adjacency with {peer} any more: the direct link must stay up.",
             "Undo what took the link down (as in section 6: no router ospf, dnb.connect, dnb.configure_ospf), then change its cost.",
         )
-    if to_lan.empty:
+    if not seen["has_route"]:
         return failed(f"{router} has no route to {lan} at all.", hint)
-    return failed(f"{router} still sends {lan} traffic via {', '.join(sorted(via)) or 'nowhere'}.", hint)
+    return failed(f"{router} still sends {lan} traffic via {', '.join(seen['via']) or 'nowhere'}.", hint)
 
 
-def check_proxy_or_dnat(answer, *, server: str = "web", net: str = "bridge") -> CheckResult:
+@question("published_path")
+def _published_path(server: str, net: str) -> dict[str, Any] | None:
+    try:
+        live = container_handle(find_container(server))
+    except NotFound:
+        return None
+    published = live.ports.get("8000/tcp", "")
+    host_ip, _, host_port = published.rpartition(":")
+    if not host_ip or not host_port.isdigit():
+        return {"published": False}
+    before = len(servers.connections(server))
+    reply = container_verbs.run("debian", ["nc", "-p", str(PROBE_PORT), "-w", "2", host_ip, host_port], net=net)
+    seen = servers.connections(server)
+    reached = reply.ok and len(seen) > before
+    return {
+        "published": True,
+        "address": f"{host_ip}:{host_port}",
+        "reached": reached,
+        "output": reply.output.strip()[:80],
+        "client_port": int(seen["client_port"].iloc[-1]) if reached else None,
+    }
+
+
+@exercise("proxy-or-dnat")
+def check_proxy_or_dnat(answer: Any, *, server: str = "web", net: str = "bridge") -> CheckResult:
     """07-where-a-published-port-goes: which path does a container on ``net`` take to ``server``'s published port?
 
     ``answer`` is ``"proxy"`` (docker-proxy accepts it and opens a new connection) or ``"dnat"`` (the
@@ -143,28 +192,22 @@ def check_proxy_or_dnat(answer, *, server: str = "web", net: str = "bridge") -> 
     given = str(answer).strip().lower().replace("docker-proxy", "proxy")
     if given not in ("proxy", "dnat"):
         return failed(f"{answer!r} is neither 'proxy' nor 'dnat'.", hint)
-    try:
-        live = container_handle(find_container(server))
-    except NotFound:
+    seen = ask("published_path", server=server, net=net)
+    if seen is None:
         return failed(f"no container named {server!r} runs now.", "Run the cells of section 5 again.")
-    published = live.ports.get("8000/tcp", "")
-    host_ip, _, host_port = published.rpartition(":")
-    if not host_ip or not host_port.isdigit():
+    if not seen["published"]:
         return failed(f"{server} publishes no port right now.", "Run the cells of section 5 again.")
-    before = len(servers.connections(server))
-    reply = container_verbs.run("debian", ["nc", "-p", str(PROBE_PORT), "-w", "2", host_ip, host_port], net=net)
-    seen = servers.connections(server)
-    if not reply.ok or len(seen) <= before:
+    if not seen["reached"]:
         return failed(
-            f"a container on {net} could not reach {host_ip}:{host_port} just now ({reply.output.strip()[:80]}).",
+            f"a container on {net} could not reach {seen['address']} just now ({seen['output']}).",
             "Run the cells of section 5 again.",
         )
-    truth = "dnat" if int(seen["client_port"].iloc[-1]) == PROBE_PORT else "proxy"
+    truth = "dnat" if seen["client_port"] == PROBE_PORT else "proxy"
     story = (
         f"the server saw client port {PROBE_PORT}, the one the client chose: the kernel rewrote the destination."
         if truth == "dnat"
         else f"the client connected from port {PROBE_PORT}, the server saw another one: docker-proxy accepted the "
-        "connection and opened its own, because the DOCKER chain lets traffic from Docker's bridges RETURN before DNAT."
+        "connection and opened its own."
     )
     if given == truth:
         return passed(f"{truth}: {story}")

@@ -1,8 +1,8 @@
 """`dockernet-nb doctor`: the engine, the mode the lessons will run in, the images, and what differs here.
 
-What kind of engine answers decides what some lessons show. :func:`classify` reads the engine's
-``docker info`` (and DOCKER_HOST) as plain data: Docker Desktop (its ``OperatingSystem`` says so),
-rootless (``SecurityOptions`` holds ``name=rootless``), remote (DOCKER_HOST is ``tcp://`` or
+What kind of engine answers decides what some lessons show. :mod:`dockernet_nb.engine.kind` reads the
+engine's ``docker info`` (and DOCKER_HOST) as plain data: Docker Desktop (its ``OperatingSystem`` says
+so), rootless (``SecurityOptions`` holds ``name=rootless``), remote (DOCKER_HOST is ``tcp://`` or
 ``ssh://``). :data:`LESSON_NOTES` says, for each kind, which lessons behave differently and how; any
 lesson with a ``net="host"`` cell is added on Desktop and remote engines, found by reading the lessons.
 """
@@ -14,54 +14,33 @@ import json
 import os
 import re
 import sys
-import urllib.parse
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["EngineKind", "classify", "LESSON_NOTES", "lesson_notes", "lessons_with_host_network", "add", "run"]
+__all__ = ["KINDS", "kinds", "LESSON_NOTES", "lesson_notes", "lessons_with_host_network", "add", "run"]
 
-REMOTE_SCHEMES = ("tcp", "ssh", "http", "https")
-
-
-@dataclass(frozen=True)
-class EngineKind:
-    """Where the engine runs, as far as the lessons care."""
-
-    desktop: bool = False
-    rootless: bool = False
-    remote: bool = False
-    host: str = ""  # DOCKER_HOST as given ("" for the local socket)
-
-    def kinds(self) -> list[str]:
-        """The names the lesson table is keyed by: 'desktop', 'rootless', 'remote'."""
-        return [name for name in ("desktop", "rootless", "remote") if getattr(self, name)]
-
-    def describe(self) -> str:
-        words = []
-        if self.desktop:
-            words.append("Docker Desktop (the engine runs in its own Linux VM)")
-        if self.rootless:
-            words.append("rootless (the engine runs as a user, inside rootlesskit's namespaces)")
-        if self.remote:
-            words.append(f"remote (DOCKER_HOST={self.host}: containers run on that host, not this machine)")
-        return "; ".join(words) or "a local engine on this machine (as the lessons describe)"
+KINDS = ("desktop", "rootless", "remote")
 
 
-def classify(info: dict, docker_host: str = "") -> EngineKind:
-    """What kind of engine ``info`` (the engine's ``docker info`` as a dict) describes, reached at ``docker_host``."""
-    operating_system = str(info.get("OperatingSystem") or "")
-    options = info.get("SecurityOptions") or []
-    rootless = any("name=rootless" in str(option).split(",") for option in options)
-    scheme = urllib.parse.urlparse(docker_host).scheme if docker_host else ""
-    return EngineKind(
-        desktop="Docker Desktop" in operating_system,
-        rootless=rootless,
-        remote=scheme in REMOTE_SCHEMES,
-        host=docker_host,
-    )
+def kinds(kind: Any) -> list[str]:
+    """The kinds an engine is (see :class:`dockernet_nb.engine.kind.EngineKind`): 'desktop', 'rootless', 'remote'."""
+    return [name for name in KINDS if kind is not None and getattr(kind, name, False)]
 
 
-# (kind, lesson, what differs there). Kinds: desktop, remote, rootless (see EngineKind.kinds).
+def describe(kind: Any, docker_host: str) -> str:
+    """One line on where the engine runs, as far as the lessons care."""
+    words = []
+    if kind.desktop:
+        words.append("Docker Desktop (the engine runs in its own Linux VM)")
+    if kind.rootless:
+        words.append("rootless (the engine runs as a user, inside RootlessKit's namespaces)")
+    if kind.remote:
+        words.append(f"remote (DOCKER_HOST={docker_host}: containers run on that host, not this machine)")
+    return "; ".join(words) or "a local engine on this machine (as the lessons describe)"
+
+
+# (kind, lesson, what differs there). Kinds: see KINDS.
 LESSON_NOTES: tuple[tuple[str, str, str], ...] = (
     ("desktop", "06-routing-daemon",
      "the KVM check cannot look inside Docker Desktop's VM, so its rows say 'not checked'"),
@@ -102,13 +81,13 @@ def lessons_with_host_network(lessons: dict[str, Path]) -> list[str]:
     return found
 
 
-def lesson_notes(kind: EngineKind, mode: str, host_network_lessons: list[str] = ()) -> list[tuple[str, str]]:
-    """(lesson, what differs) for an engine of this ``kind`` with the lessons in ``mode``."""
+def lesson_notes(kind: Any, mode: str, host_network_lessons: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(lesson, what differs) for an engine of this ``kind`` (None: no engine) with the lessons in ``mode``."""
     if mode == "replay":
         return [("every lesson", "replays the answers of a recorded live run: read, re-run and plot them; a command "
                  "the recording never made raises NotRecorded")]
-    notes = [(lesson, text) for k, lesson, text in LESSON_NOTES if k in kind.kinds()]
-    for k in kind.kinds():
+    notes = [(lesson, text) for k, lesson, text in LESSON_NOTES if k in kinds(kind)]
+    for k in kinds(kind):
         if k in HOST_NETWORK_NOTE:
             notes += [(lesson, HOST_NETWORK_NOTE[k]) for lesson in host_network_lessons]
     return notes
@@ -168,6 +147,7 @@ def _workspace_line() -> str:
 def run(args: argparse.Namespace) -> int:
     from dockernet_nb import __version__, workspace
     from dockernet_nb.engine.connection import answers, client, engine_host, how_to_get_an_engine
+    from dockernet_nb.engine.kind import classify
 
     print(f"dockernet-nb {__version__}, Python {sys.version.split()[0]} on {sys.platform}")
     docker_host = os.environ.get("DOCKER_HOST", "")
@@ -175,13 +155,13 @@ def run(args: argparse.Namespace) -> int:
     forced = _forced_mode()
     live = answers()
     problems = 0
-    kind = EngineKind(host=docker_host)
+    kind = None
     if live:
         info = client().info()
-        kind = classify(info, docker_host)
-        print(f"engine:    Docker {info.get('ServerVersion', 'unknown')} at {where} "
-              f"({info.get('OperatingSystem', 'unknown OS')}, {info.get('OSType', '?')}/{info.get('Architecture', '?')})")
-        print(f"kind:      {kind.describe()}")
+        kind = classify(client().version(), info, docker_host)
+        print(f"engine:    Docker {kind.version} at {where} "
+              f"({kind.operating_system or 'unknown OS'}, {info.get('OSType', '?')}/{info.get('Architecture', '?')})")
+        print(f"kind:      {describe(kind, docker_host)}")
         print(f"ports:     published ports are reached at {engine_host()}")
     else:
         print(f"engine:    none answers at {where}")

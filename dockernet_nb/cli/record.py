@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add(commands) -> None:
@@ -14,44 +15,55 @@ def add(commands) -> None:
         action="store_false",
         help="do not store the fresh outputs in the notebooks (by default they are, so outputs and recordings match)",
     )
+    parser.add_argument(
+        "--local-engine",
+        action="store_true",
+        help="record on a local Engine 28 started for the purpose (Linux, root; built from Debian's testing suite)",
+    )
+    parser.add_argument("--engine-name", default="record", help="the local engine's name (two recordings at once need two)")
     parser.set_defaults(func=run)
+
+
+def _record_on_local_engine(args: argparse.Namespace) -> int:
+    """The same recording, run in the network namespace of a local Engine 28 (as a Linux learner's engine)."""
+    from dockernet_nb.engine.images import CATALOG
+    from dockernet_nb.engine.spawn import forky, local
+
+    tree = forky.ensure_tree()
+    engine = local.start_local_engine(args.engine_name, tree=tree.path)
+    print(f"Recording on a local Docker Engine {engine.version} (its own network namespace, socket at the default path).")
+    try:
+        copied = engine.load([image.tag for image in CATALOG])
+        print(f"Course images in it: copied {len(copied.copied)}, already there {len(copied.skipped)}.")
+        argv = [sys.executable, "-m", "dockernet_nb.cli", "record", *args.notebooks]
+        argv += [] if args.save_notebooks else ["--no-save-notebooks"]
+        return engine.run(argv, default_socket=True).returncode
+    finally:
+        print(local.stop_local_engine(args.engine_name))
 
 
 def run(args: argparse.Namespace) -> int:
     import glob
-    import os
-    import time
+    from pathlib import Path
+
+    if args.local_engine:
+        return _record_on_local_engine(args)
 
     from dockernet_nb.engine.connection import answers, how_to_get_an_engine
+    from dockernet_nb.recorder import record_notebook
 
     if not answers():
         print(how_to_get_an_engine())
         return 1
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
     paths = args.notebooks or sorted(glob.glob("notebooks/*.ipynb"))
     if not paths:
         print("No notebooks given and none in ./notebooks: pass their paths.")
         return 1
-    # The kernels inherit these: run live, and write what the engine answered to the recordings.
-    os.environ["DOCKERNET_NB_MODE"] = "live"
-    os.environ["DOCKERNET_NB_RECORD"] = "1"
     failed = 0
     for path in paths:
-        started = time.monotonic()
-        notebook = nbformat.read(path, as_version=4)
-        client = NotebookClient(
-            notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": os.path.dirname(path) or "."}}
-        )
         try:
-            client.execute()
-        except CellExecutionError as e:
+            record_notebook(Path(path), save=args.save_notebooks)
+        except Exception as e:  # a failed cell (nbclient's error) or a solution that does not pass
             failed += 1
-            print(f"{path}: a cell failed, nothing saved for it:\n{str(e)[:2000]}")
-            continue
-        if args.save_notebooks:
-            nbformat.write(notebook, path)
-        print(f"{path}: recorded live in {time.monotonic() - started:.1f} s" + (" (outputs saved)" if args.save_notebooks else ""))
+            print(f"{path}: nothing saved for it:\n{str(e)[:2000]}")
     return 1 if failed else 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["in_notebook", "pyplot"]
+import os
+
+__all__ = ["in_notebook", "in_jupyter_session", "pyplot"]
 
 
 def in_notebook() -> bool:
@@ -13,6 +15,16 @@ def in_notebook() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+
+def in_jupyter_session() -> bool:
+    """True in a kernel a Jupyter server started for an open notebook (a learner watching it run).
+
+    Jupyter Server names the session in the kernel's environment; a notebook executed headless (nbclient,
+    nbval, ``dockernet-nb record``) has none. Live widgets such as progress bars only matter to someone
+    watching, and stored in a notebook they are stale, so they are shown only here.
+    """
+    return in_notebook() and bool(os.environ.get("JPY_SESSION_NAME"))
 
 
 def pyplot():

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from dockernet_nb.display.jupyter import in_notebook
+from dockernet_nb.display.jupyter import in_jupyter_session
 
 __all__ = ["progress_reporter", "shows_progress", "print_report"]
 
@@ -18,9 +18,9 @@ def print_report(message: str, fraction: float | None) -> None:
     print(f"{done}{message}", flush=True)
 
 
-def progress_reporter(title: str) -> Callable[[str, "float | None"], None]:
+def progress_reporter(title: str) -> Callable[[str, float | None], None]:
     """A ``report(message, fraction)`` callable; the bar appears on the first report, not before."""
-    if not in_notebook():
+    if not in_jupyter_session():
         return print_report
     import ipywidgets
     from IPython.display import display
@@ -60,9 +60,9 @@ def shows_progress(describe: Callable[..., tuple[str, float]]):
 
     ``describe(*args, **kwargs)`` returns (message, expected seconds); the bar moves with the time
     spent against that estimate (capped at 95 % until the call returns) and disappears when it is done.
-    Outside a notebook the call runs as it is. Replayed calls show the bar too, briefly, so a replayed
-    notebook has the same outputs as the live run it was recorded from; for the same reason only the
-    outermost verb of a call shows one.
+    Only a learner watching in JupyterLab sees it (see :func:`~dockernet_nb.display.jupyter.in_jupyter_session`):
+    a notebook run headless (nbval, the recorder) shows none, so stored notebooks never hold a stale bar.
+    Only the outermost verb of a call shows one.
     """
 
     def decorate(fn):
@@ -71,7 +71,7 @@ def shows_progress(describe: Callable[..., tuple[str, float]]):
             from dockernet_nb.replay import nested
 
             # A verb inside another verb stays quiet: replaying the outer one would not show it.
-            if nested() or not in_notebook():
+            if nested() or not in_jupyter_session():
                 return fn(*args, **kwargs)
             from IPython.display import display
 

@@ -2,17 +2,10 @@
 
 :func:`draw_topology` turns a snapshot (read from the engine by
 :func:`dockernet_nb.verbs.topology.read_snapshot`) into a matplotlib Figure, touching nothing else, so
-the drawing is tested without an engine. The snapshot schema::
-
-    {
-      "title": "Lesson 'console' (session 3f2a)",        # optional, the default figure title
-      "networks": [{"name": "front", "driver": "bridge", "subnet": "172.24.0.0/24",
-                    "gateway": "172.24.0.1", "internal": False}],
-      "containers": [{"name": "web", "image": "busybox", "status": "running",
-                      "ports": ["127.0.0.1:8000 -> 8000/tcp"],
-                      "network_mode": "front"}],      # "none", "host", "container:<name>" or a network
-      "endpoints": [{"container": "web", "network": "front", "ipv4": "172.24.0.2", "prefixlen": 24}],
-    }
+the drawing is tested without an engine. The snapshot is a
+:class:`~dockernet_nb.records.TopologySnapshot`: networks (:class:`NetworkBox`), containers
+(:class:`ContainerNode`, whose ``network_mode`` is "none", "host", "container:<name>" or a network) and
+endpoints (:class:`Endpoint`: which container has which address on which network).
 
 Names are the learner-facing ones; ``ipv4`` is "" for a stopped container. Every drawn element carries
 a matplotlib ``gid`` ("network:front", "container:web", "endpoint:web|front", "gateway:front", "host")
@@ -23,6 +16,8 @@ from __future__ import annotations
 
 import io
 import math
+
+from dockernet_nb.records import ContainerNode, Endpoint, TopologySnapshot
 
 __all__ = ["draw_topology", "figure_png"]
 
@@ -43,11 +38,11 @@ HOST_COLOUR = "#37474f"
 APART_COLOUR = "#757575"
 
 
-def _node_lines(container: dict) -> list[tuple[str, float, str]]:
+def _node_lines(container: ContainerNode) -> list[tuple[str, float, str]]:
     """(text, font size, style) lines of a container's node: name, image and state, published ports."""
-    state = container.get("status") or ""
-    lines = [(container["name"], 10.0, "bold"), (f"{container.get('image') or '?'} · {state}", 7.5, "plain")]
-    lines += [(port, 7.5, "mono") for port in container.get("ports") or []]
+    state = container.status or ""
+    lines = [(container.name, 10.0, "bold"), (f"{container.image or '?'} · {state}", 7.5, "plain")]
+    lines += [(port, 7.5, "mono") for port in container.ports]
     return lines
 
 
@@ -67,12 +62,12 @@ def _apart_note(mode: str) -> str:
     return "no network (--net none)"
 
 
-def draw_topology(snapshot: dict, *, title: str | None = None):
+def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
     """The Figure for a snapshot (see the module docstring); needs no engine.
 
     Example::
 
-        >>> draw_topology({"networks": [], "containers": [], "endpoints": []})   # doctest: +SKIP
+        >>> draw_topology(TopologySnapshot(title="empty"))   # doctest: +SKIP
         <Figure size 700x250 with 1 Axes>
     """
     from dockernet_nb.display.jupyter import pyplot
@@ -81,16 +76,16 @@ def draw_topology(snapshot: dict, *, title: str | None = None):
     from matplotlib.colors import to_rgb
     from matplotlib.patches import FancyBboxPatch, Rectangle
 
-    networks = sorted(snapshot.get("networks") or [], key=lambda n: n["name"])
-    containers = sorted(snapshot.get("containers") or [], key=lambda c: c["name"])
-    net_names = [n["name"] for n in networks]
-    joined: dict[str, dict[str, dict]] = {}
-    for endpoint in snapshot.get("endpoints") or []:
-        if endpoint["network"] in net_names:
-            joined.setdefault(endpoint["container"], {})[endpoint["network"]] = endpoint
-    wired = [c for c in containers if joined.get(c["name"])]
-    apart = [c for c in containers if not joined.get(c["name"])]
-    title = title if title is not None else snapshot.get("title") or "Networks and containers"
+    networks = sorted(snapshot.networks, key=lambda n: n.name)
+    containers = sorted(snapshot.containers, key=lambda c: c.name)
+    net_names = [n.name for n in networks]
+    joined: dict[str, dict[str, Endpoint]] = {}
+    for endpoint in snapshot.endpoints:
+        if endpoint.network in net_names:
+            joined.setdefault(endpoint.container, {})[endpoint.network] = endpoint
+    wired = [c for c in containers if joined.get(c.name)]
+    apart = [c for c in containers if not joined.get(c.name)]
+    title = title if title is not None else snapshot.title or "Networks and containers"
 
     if not networks and not containers:
         fig = plt.figure(figsize=(7, 2.5), dpi=100)
@@ -143,38 +138,38 @@ def draw_topology(snapshot: dict, *, title: str | None = None):
     net_top = {}  # name -> y of the box's top edge
     y = top_y - top_h - NODE_GAP
     for net in networks:
-        net_top[net["name"]] = y
+        net_top[net.name] = y
         y -= NET_H + NET_GAP
-    colour = {n["name"]: PALETTE[i % len(PALETTE)] for i, n in enumerate(networks)}
+    colour = {n.name: PALETTE[i % len(PALETTE)] for i, n in enumerate(networks)}
     # Opaque tints, so a line passing a network it does not join vanishes behind the box.
     tint = {name: [1 - 0.12 * (1 - channel) for channel in to_rgb(c)] for name, c in colour.items()}
 
     for net in networks:
-        name, y_top = net["name"], net_top[net["name"]]
+        name, y_top = net.name, net_top[net.name]
         ax.add_patch(
             Rectangle(
                 (MARGIN, y_top - NET_H), width - 2 * MARGIN, NET_H, facecolor=tint[name],
                 edgecolor=colour[name], linewidth=1.6, zorder=3, gid=f"network:{name}",
             )
         )
-        heading = name + ("  (Docker's default)" if name == "bridge" else "") + ("  (internal)" if net.get("internal") else "")
-        if net.get("driver") and net["driver"] != "bridge":
-            heading += f"  [{net['driver']}]"
-        details = f"subnet {net.get('subnet') or '-'}\ngateway {net.get('gateway') or '-'}"
+        heading = name + ("  (Docker's default)" if name == "bridge" else "") + ("  (internal)" if net.internal else "")
+        if net.driver and net.driver != "bridge":
+            heading += f"  [{net.driver}]"
+        details = f"subnet {net.subnet or '-'}\ngateway {net.gateway or '-'}"
         ax.text(MARGIN + 0.12, y_top - 0.17, heading, ha="left", va="center", fontsize=10, fontweight="bold",
                 color=colour[name], zorder=4, gid=f"network-name:{name}")
         ax.text(MARGIN + 0.12, y_top - 0.42, details, ha="left", va="center", fontsize=8, family="monospace",
                 color="#263238", zorder=4, linespacing=1.25, gid=f"network-details:{name}")
 
-    def node(x: float, y_top: float, container: dict, edge: str, note: str | None = None) -> None:
+    def node(x: float, y_top: float, container: ContainerNode, edge: str, note: str | None = None) -> None:
         lines = _node_lines(container)
         h = _node_height(lines)
-        running = container.get("status") in ("running", "")
+        running = container.status in ("running", "")
         ax.add_patch(
             FancyBboxPatch(
                 (x - column / 2 + 0.1, y_top - h), column - 0.2, h, boxstyle="round,pad=0,rounding_size=0.08",
                 facecolor="#ffffff" if running else "#f5f5f5", edgecolor=edge, linewidth=1.3,
-                linestyle="-" if note is None else "--", zorder=5, gid=f"container:{container['name']}",
+                linestyle="-" if note is None else "--", zorder=5, gid=f"container:{container.name}",
             )
         )
         cursor = y_top - 0.08
@@ -187,7 +182,7 @@ def draw_topology(snapshot: dict, *, title: str | None = None):
             cursor -= step
         if note:
             ax.text(x, y_top - h - 0.16, note, ha="center", va="center", fontsize=8, style="italic",
-                    color=APART_COLOUR, zorder=6, gid=f"apart:{container['name']}")
+                    color=APART_COLOUR, zorder=6, gid=f"apart:{container.name}")
 
     def join(x: float, net_name: str, from_above: bool, text: str, gid: str) -> None:
         y_edge = net_top[net_name] if from_above else net_top[net_name] - NET_H
@@ -197,18 +192,18 @@ def draw_topology(snapshot: dict, *, title: str | None = None):
                 color="#212121", gid=gid,
                 bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": colour[net_name], "linewidth": 1})
 
-    def wire(x: float, y_node: float, container: dict, from_above: bool) -> None:
-        mine = joined[container["name"]]
+    def wire(x: float, y_node: float, container: ContainerNode, from_above: bool) -> None:
+        mine = joined[container.name]
         ends = [net_top[n] - (0 if from_above else NET_H) for n in mine]
         far = min(ends) if from_above else max(ends)
-        style = "-" if container.get("status") in ("running", "") else ":"
+        style = "-" if container.status in ("running", "") else ":"
         ax.plot([x, x], [y_node, far], color="#78909c", linewidth=1.4, linestyle=style, zorder=2)
         for net_name, endpoint in sorted(mine.items()):
-            text = endpoint.get("ipv4") or ("no address" if style == "-" else "(stopped)")
-            join(x, net_name, from_above, text, f"endpoint:{container['name']}|{net_name}")
+            text = endpoint.ipv4 or ("no address" if style == "-" else "(stopped)")
+            join(x, net_name, from_above, text, f"endpoint:{container.name}|{net_name}")
 
     # The host: a node above the networks, joined to every bridge network at its gateway.
-    bridges = [n for n in networks if n.get("driver") == "bridge" and n.get("gateway")]
+    bridges = [n for n in networks if n.driver == "bridge" and n.gateway]
     if networks:
         host_h = 0.62
         ax.add_patch(
@@ -221,10 +216,10 @@ def draw_topology(snapshot: dict, *, title: str | None = None):
         ax.text(host_x, top_y - 0.2, "host", ha="center", va="center", fontsize=10, fontweight="bold", zorder=6)
         ax.text(host_x, top_y - 0.44, "this machine", ha="center", va="center", fontsize=7.5, color="#616161", zorder=6)
         if bridges:
-            far = min(net_top[n["name"]] for n in bridges)
+            far = min(net_top[n.name] for n in bridges)
             ax.plot([host_x, host_x], [top_y - host_h, far], color=HOST_COLOUR, linewidth=1.4, zorder=2)
             for net in bridges:
-                join(host_x, net["name"], True, f"gw {net['gateway']}", f"gateway:{net['name']}")
+                join(host_x, net.name, True, f"gw {net.gateway}", f"gateway:{net.name}")
 
     first = x0 + host_column
     for i, container in enumerate(top):
@@ -245,7 +240,7 @@ def draw_topology(snapshot: dict, *, title: str | None = None):
                 color=APART_COLOUR, style="italic")
         for i, container in enumerate(apart):
             x = first + (i + 0.5) * column
-            node(x, apart_top, container, APART_COLOUR, note=_apart_note(container.get("network_mode") or "none"))
+            node(x, apart_top, container, APART_COLOUR, note=_apart_note(container.network_mode or "none"))
 
     plt.close(fig)
     return fig

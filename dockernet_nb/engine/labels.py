@@ -91,7 +91,8 @@ def short_name(docker_name_: str, labels: dict[str, str] | None = None) -> str:
 def _process_start(pid: int) -> str | None:
     """The kernel's start time of a process (Linux), or None when it is gone or a zombie."""
     try:
-        fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
     except OSError:
         return None
     return None if fields[0] == "Z" else fields[19]
@@ -132,7 +133,7 @@ def labels_for(name: str) -> dict[str, str]:
 
 
 def is_course(labels: dict[str, str] | None) -> bool:
-    return bool(labels) and labels.get(COURSE) == "1"
+    return labels is not None and labels.get(COURSE) == "1"
 
 
 def owner_alive(labels: dict[str, str]) -> bool:
@@ -141,7 +142,7 @@ def owner_alive(labels: dict[str, str]) -> bool:
     Only decidable for objects made on this host; anything else counts as alive, so it is never
     removed as stale by mistake.
     """
-    where, pid, start = (labels.get(OWNER, "").split(":") + ["", "", ""])[:3]
+    where, pid, start = [*labels.get(OWNER, "").split(":"), "", "", ""][:3]
     if where != _pid_namespace() or not pid.isdigit():
         return True  # another machine or pid namespace (or an old label): not ours to judge
     if os.path.isdir("/proc/self"):

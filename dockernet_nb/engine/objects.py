@@ -32,6 +32,7 @@ __all__ = [
     "container_handle",
     "network_handle",
     "ipam_of",
+    "ipam6_of",
     "net_short_name",
 ]
 
@@ -132,6 +133,16 @@ def ipam_of(network_attrs: dict) -> tuple[str | None, str | None]:
     return None, None
 
 
+def ipam6_of(network_attrs: dict) -> tuple[str | None, str | None]:
+    """(IPv6 subnet, gateway) of a dual-stack network from its inspect data."""
+    for config in (network_attrs.get("IPAM") or {}).get("Config") or []:
+        subnet = config.get("Subnet", "")
+        if ":" in subnet:
+            gateway = config.get("Gateway") or str(next(ipaddress.ip_network(subnet, strict=False).hosts()))
+            return subnet, gateway
+    return None, None
+
+
 def container_handle(container: Any) -> ContainerHandle:
     """A fresh :class:`ContainerHandle` of an SDK container (reloaded: addresses change on connect)."""
     with engine_errors(f"looking at container {container.name}", missing=ContainerNotFound, what=container.name):
@@ -139,6 +150,7 @@ def container_handle(container: Any) -> ContainerHandle:
     attrs = container.attrs
     nets = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
     addresses = {net_short_name(name): endpoint.get("IPAddress") or "" for name, endpoint in nets.items()}
+    addresses6 = {net_short_name(n): e["GlobalIPv6Address"] for n, e in nets.items() if e.get("GlobalIPv6Address")}
     ports = {}
     for inner, bindings in ((attrs.get("NetworkSettings") or {}).get("Ports") or {}).items():
         for binding in bindings or []:
@@ -151,6 +163,7 @@ def container_handle(container: Any) -> ContainerHandle:
         status=container.status,
         addresses=addresses,
         ports=ports,
+        addresses6=addresses6,
     )
 
 
@@ -158,6 +171,7 @@ def network_handle(network: Any) -> NetworkHandle:
     """A :class:`NetworkHandle` of an SDK network."""
     attrs = network.attrs
     subnet, gateway = ipam_of(attrs)
+    subnet6, gateway6 = ipam6_of(attrs)
     return NetworkHandle(
         name=labels.short_name(network.name, attrs.get("Labels")),
         docker_name=network.name,
@@ -166,4 +180,6 @@ def network_handle(network: Any) -> NetworkHandle:
         subnet=subnet,
         gateway=gateway,
         internal=bool(attrs.get("Internal")),
+        subnet6=subnet6,
+        gateway6=gateway6,
     )

@@ -21,11 +21,13 @@ through these options.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 
 from dockernet_nb.errors import InvalidInput
 
-__all__ = ["ALLOWED_CAPABILITIES", "check_capabilities", "check_sysctls", "check_modes"]
+__all__ = ["ALLOWED_CAPABILITIES", "check_capabilities", "check_sysctls", "check_modes", "check_dns", "check_hosts", "check_hostname", "on_this_machine"]
 
 ALLOWED_CAPABILITIES = {
     "NET_ADMIN": "change routes, iptables and interfaces inside the container's own network namespace",
@@ -85,3 +87,53 @@ def check_modes(*, net: str | None, pid: str | None, capabilities: Sequence[str]
             "the host's own routes and firewall. Read them with dnb.host_iptables_rules(), or use a course network."
             + _plain(docker_command)
         )
+
+
+# Addresses a container may be pointed at for names: this machine's own ranges, never the outside.
+LOCAL_RANGES = tuple(
+    ipaddress.ip_network(n) for n in ("127.0.0.0/8", "172.16.0.0/12", "::1/128", "fd00::/8")
+)
+
+
+def on_this_machine(address: str) -> bool:
+    """True for an address in the ranges the course keeps to (loopback, Docker's 172.16.0.0/12, fd00::/8)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in LOCAL_RANGES)
+
+
+def check_dns(servers: Sequence[str], *, docker_command: str) -> list[str]:
+    """DNS servers for ``--dns``: only addresses on this machine, so a lookup never leaves it."""
+    if isinstance(servers, str) or not all(isinstance(s, str) for s in servers):
+        raise InvalidInput(f"dns must be a list of addresses like ['172.24.0.5'], got {servers!r}.")
+    outside = [s for s in servers if not on_this_machine(s)]
+    if outside:
+        raise InvalidInput(
+            f"The course points containers only at DNS servers on this machine (a course container, 127.0.0.1); "
+            f"{', '.join(outside)} is not one." + _plain(docker_command)
+        )
+    return list(servers)
+
+
+def check_hosts(hosts: Mapping[str, str] | None, *, docker_command: str) -> dict[str, str]:
+    """``--add-host`` entries: a name and an address on this machine, or ``host-gateway``."""
+    if hosts is None:
+        return {}
+    if not isinstance(hosts, Mapping):
+        raise InvalidInput(f"add_hosts must be a dict like {{'db.local': '172.24.0.5'}}, got {hosts!r}.")
+    for host, address in hosts.items():
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", str(host)):
+            raise InvalidInput(f"{host!r} is not a host name for add_hosts.")
+        if address != "host-gateway" and not on_this_machine(str(address)):
+            raise InvalidInput(
+                f"add_hosts: {address!r} is not 'host-gateway' or an address on this machine." + _plain(docker_command)
+            )
+    return {str(k): str(v) for k, v in hosts.items()}
+
+
+def check_hostname(hostname: str | None) -> str | None:
+    if hostname is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{0,62}", str(hostname)):
+        raise InvalidInput(f"{hostname!r} is not a host name: letters, digits, '-' and '.'.")
+    return hostname

@@ -37,7 +37,7 @@ def default_publish_ip() -> str:
         return "127.0.0.1"
 
 
-def parse_ports(ports: str | Sequence[str] | Mapping | None) -> dict[str, tuple[str, int] | list]:
+def parse_ports(ports: str | Sequence[str] | Mapping | None) -> dict[str, tuple[str, int]]:
     """Turn "8000:8000", ["8080:80/udp"] or {8000: 8000} into the SDK's ports dict.
 
     A published port binds to the engine host's loopback (see :func:`default_publish_ip`) unless the

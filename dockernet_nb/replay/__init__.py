@@ -13,16 +13,24 @@ Only the outermost verb of a call is recorded: verbs that call verbs replay as o
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import functools
+import inspect
 import json
 import os
+import shlex
 import threading
 from collections import defaultdict
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pandas as pd
 
 from dockernet_nb import errors
-from dockernet_nb.engine import labels
+from dockernet_nb.engine import commands, labels
 from dockernet_nb.errors import NotRecorded
+from dockernet_nb.records import CourseFrame, DockerCommand
 from dockernet_nb.replay.book import RECORDINGS, Book, recordings_dir
 from dockernet_nb.replay.codec import decode, encode
 from dockernet_nb.replay.replayed import Replayed, ReplayedFrame, ReplayedText
@@ -104,24 +112,51 @@ def current_book() -> Book:
     return _book()
 
 
+# Arguments that hold a command or a rule: the same words, however they were quoted or spaced.
+WORD_ARGUMENTS = frozenset({"command", "rule"})
+
+
 def _canonical(value: Any) -> Any:
-    """Arguments as plain JSON: handles by name, bytes as text, tuples as lists."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    """An argument as plain JSON: handles and engine-side names as short names, bytes as text, tuples as lists."""
+    if isinstance(value, str):
+        own = labels.prefix()
+        return value[len(own):] if value.startswith(own) and len(value) > len(own) else value
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     if hasattr(value, "docker_name") and hasattr(value, "name"):
-        return {"handle": value.name}
+        return _canonical(value.name)
     if isinstance(value, bytes):
         return {"bytes": value.decode("utf-8", "replace")}
     if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        return {str(_canonical(k)): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [_canonical(v) for v in value]
         return sorted(items, key=json.dumps) if isinstance(value, (set, frozenset)) else items
     return repr(value)
 
 
-def _key(args: tuple, kwargs: dict) -> str:
-    return json.dumps({"args": _canonical(args), "kwargs": _canonical(kwargs)}, sort_keys=True, ensure_ascii=False)
+def _words(value: Any) -> Any:
+    """A command as its words: "ping  -c 1 x", "ping -c '1' x" and ["ping", "-c", "1", "x"] are one call."""
+    if isinstance(value, str):
+        try:
+            return shlex.split(value)
+        except ValueError:
+            return value
+    return value
+
+
+def call_key(fn: Callable[..., Any], args: tuple, kwargs: dict) -> str:
+    """How a call is found in a recording: its arguments bound to the verb's parameters, defaults filled in.
+
+    Positional or keyword, in any order, a default given or left out, a command as a string or a list,
+    a handle or its name: the same call gives the same key. The order of words inside a command counts.
+    """
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    data = {
+        name: _canonical(_words(value) if name in WORD_ARGUMENTS else value) for name, value in bound.arguments.items()
+    }
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 def _depth() -> threading.local:
@@ -143,11 +178,12 @@ def recordable(fn: F) -> F:
         if getattr(local, "n", 0):  # called by another verb: that one is the recorded step
             return fn(*args, **kwargs)
         if mode() == "replay":
-            return _answer(verb, _key(args, kwargs))
-        key = _key(args, kwargs) if recording() else ""
+            return _answer(verb, call_key(fn, args, kwargs))
+        key = call_key(fn, args, kwargs) if recording() else ""
         local.n = 1
         try:
-            result = fn(*args, **kwargs)
+            with commands.collecting() as steps:
+                result = with_commands(fn(*args, **kwargs), steps)
         except errors.DockernetError as e:
             if key:
                 _record(verb, key, {"type": "error", "class": type(e).__name__, "message": str(e)})
@@ -162,29 +198,54 @@ def recordable(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def with_commands(result: Any, steps: list[DockerCommand]) -> Any:
+    """The verb's result carrying the docker commands of its steps (tables become :class:`CourseFrame`)."""
+    if isinstance(result, pd.DataFrame):
+        shown = result if isinstance(result, CourseFrame) else CourseFrame(result)
+        shown.attrs = {**result.attrs, "docker": [dataclasses.asdict(c) for c in steps]}
+        return shown
+    if dataclasses.is_dataclass(result) and not isinstance(result, type) and hasattr(result, "docker") and not result.docker:
+        return dataclasses.replace(result, docker=tuple(steps))
+    return result
+
+
 def _record(verb: str, key: str, result: dict) -> None:
     if recording() and _state["book"] is not None:
         _state["book"].add(verb, key, result)
 
 
-def _answer(verb: str, key: str):
+def _answer(verb: str, key: str) -> Any:
     book = _book()
     answers = book.index.get((verb, key))
     if not answers:
-        raise NotRecorded(
-            f"{book.note()}\nThis call was not part of the recorded run of {book.lesson!r}: {verb}({_short(key)}). "
-            "Replay mode can only repeat the lesson as recorded. To try your own commands, run live: start a "
-            "Docker engine (`dockernet-nb engine`, or Docker Desktop) and restart the kernel."
-        )
+        raise NotRecorded(_not_recorded(book, verb, key))
     seen = _state["seen"]
     n = seen[(verb, key)]
     seen[(verb, key)] += 1
     return decode(answers[min(n, len(answers) - 1)], book.note())
 
 
-def _short(key: str) -> str:
+def _not_recorded(book: Book, verb: str, key: str) -> str:
+    """What to say about a call the recording lacks: the closest recorded calls, and how to run live."""
+    asked = f"{verb}({shown_call(key)})"
+    recorded = sorted({f"{v}({shown_call(k)})" for v, k in book.index})
+    close = difflib.get_close_matches(asked, recorded, n=3, cutoff=0.5)
+    lines = [
+        book.note(),
+        f"Replay mode has no answer for {asked}: the recorded run of {book.lesson!r} never made that call.",
+    ]
+    if close:
+        lines.append("The closest calls it did record:\n" + "\n".join(f"  dnb.{c}" for c in close))
+    lines.append(
+        "Replay mode repeats the recorded lesson (and its exercises' solutions). To try your own commands, run the "
+        "course live on a machine with Docker: `pip install dockernet-nb`, then `dockernet-nb lab` (Docker Desktop on "
+        "macOS/Windows, Docker Engine on Linux)."
+    )
+    return "\n".join(lines)
+
+
+def shown_call(key: str) -> str:
+    """A recorded call's arguments as a learner would write them (cut to a readable length)."""
     data = json.loads(key)
-    parts = [json.dumps(a, ensure_ascii=False) for a in data["args"]]
-    parts += [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in data["kwargs"].items()]
-    text = ", ".join(parts)
+    text = ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in data.items())
     return text if len(text) < 200 else text[:197] + "..."

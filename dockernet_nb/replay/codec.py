@@ -57,7 +57,7 @@ def encode(result: Any) -> dict:
         return {"type": "str", "text": str.__str__(result)}
     if isinstance(result, (bool, int, float)):
         return {"type": "scalar", "value": result}
-    if type(result).__name__ in RECORD_TYPES and dataclasses.is_dataclass(result):
+    if type(result).__name__ in RECORD_TYPES and dataclasses.is_dataclass(result) and not isinstance(result, type):
         return {"type": "record", "record": type(result).__name__, "fields": _json_safe(dataclasses.asdict(result))}
     if isinstance(result, dict):
         return {"type": "dict", "value": _json_safe(result)}
@@ -87,12 +87,12 @@ def _conforms(value: Any, hint: Any) -> bool:
         return any(_conforms(value, arg) for arg in typing.get_args(hint))
     if hint is type(None):
         return value is None
-    if origin in (dict, typing.Dict) or hint is dict:
+    if origin is dict or hint is dict:
         args = typing.get_args(hint) or (str, Any)
         return isinstance(value, dict) and all(_conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items())
-    if origin in (list, tuple, typing.List, typing.Tuple) or hint in (list, tuple):
-        args = [a for a in typing.get_args(hint) if a is not Ellipsis] or [Any]
-        return isinstance(value, list) and all(_conforms(v, args[0]) for v in value)
+    if origin in (list, tuple) or hint in (list, tuple):
+        items = [a for a in typing.get_args(hint) if a is not Ellipsis] or [Any]
+        return isinstance(value, list) and all(_conforms(v, items[0]) for v in value)
     if hint is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is int:

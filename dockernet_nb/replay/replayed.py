@@ -5,35 +5,25 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import pandas as pd
+from dockernet_nb.records import CourseFrame
 
 __all__ = ["ReplayedFrame", "ReplayedText", "Replayed"]
 
 
-class ReplayedFrame(pd.DataFrame):
-    """A DataFrame from a recording: shows where it came from above the table."""
+class ReplayedFrame(CourseFrame):
+    """A table from a recording: :class:`CourseFrame` shows ``attrs["replayed"]`` above it."""
 
     @property
-    def _constructor(self):
+    def _constructor(self) -> type[ReplayedFrame]:
         return ReplayedFrame
-
-    def _note(self) -> str:
-        return self.attrs.get("replayed", "[replayed]")
-
-    def __repr__(self) -> str:
-        # pandas names the class in an empty frame's repr; say DataFrame, as a live run would.
-        table = super().__repr__().replace("Empty ReplayedFrame", "Empty DataFrame", 1)
-        return f"{self._note()}\n{table}"
-
-    def _repr_html_(self) -> str | None:
-        table = super()._repr_html_()
-        return f'<p class="dnb-replayed"><i>{html.escape(self._note())}</i></p>\n{table}'
 
 
 class ReplayedText(str):
     """Text a server sent in the recorded run; printing it says so first."""
 
-    def __new__(cls, text: str, note: str) -> "ReplayedText":
+    note: str
+
+    def __new__(cls, text: str, note: str) -> ReplayedText:
         made = super().__new__(cls, text)
         made.note = note
         return made
@@ -47,6 +37,10 @@ class ReplayedText(str):
 
 class Replayed:
     """A recorded record (handle, result) that shows it was replayed; attributes pass through."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # isinstance(replayed, ContainerHandle) holds, as for the live answer
+        return type(object.__getattribute__(self, "_wrapped"))
 
     def __init__(self, wrapped: Any, note: str) -> None:
         object.__setattr__(self, "_wrapped", wrapped)

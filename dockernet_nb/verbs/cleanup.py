@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dockernet_nb.engine import commands
 from dockernet_nb.engine.sweep import course_objects, remove_objects
 from dockernet_nb.replay import recordable
 
@@ -26,6 +27,10 @@ def cleanup(*, everything: bool = False, dry_run: bool = False) -> pd.DataFrame:
         objects = course_objects("all")
     else:
         objects = pd.concat([course_objects("session"), course_objects("stale")], ignore_index=True)
+    for kind, word in (("container", "rm -f"), ("network", "network rm")):
+        names = list(objects[objects.kind == kind].docker_name)
+        if names:
+            commands.note(commands.join("docker", *word.split(), *names))
     if not dry_run:
         remove_objects(objects)
     return objects.reset_index(drop=True)

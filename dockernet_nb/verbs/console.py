@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import html
 
-from dockernet_nb.verbs import containers as container_verbs
-from dockernet_nb.errors import DockernetError, InvalidInput
-from dockernet_nb.records import CommandResult, ContainerHandle
 from dockernet_nb.display.topology import draw_topology, figure_png
+from dockernet_nb.errors import DockernetError, InvalidInput
+from dockernet_nb.records import CommandResult, ContainerHandle, TopologySnapshot
+from dockernet_nb.verbs import containers as container_verbs
 from dockernet_nb.verbs.topology import read_snapshot
 
 __all__ = ["lab_console", "LabConsole"]
@@ -25,7 +25,7 @@ OK_COLOUR = "#2e7d32"
 ERROR_COLOUR = "#c62828"
 
 
-def lab_console(*, command: str = DEFAULT_COMMAND, timeout: float = 30) -> "LabConsole":
+def lab_console(*, command: str = DEFAULT_COMMAND, timeout: float = 30) -> LabConsole:
     """A panel to connect, disconnect and run commands in this session's containers.
 
     ``command`` is the command box's starting text; ``timeout`` bounds each command in seconds.
@@ -50,7 +50,7 @@ class LabConsole:
         self.message = ""
         self.ok = True
         self.last_result: CommandResult | None = None
-        self.snapshot: dict = {"networks": [], "containers": [], "endpoints": []}
+        self.snapshot = TopologySnapshot()
 
         wide = widgets.Layout(width="260px")
         self.container_picker = widgets.Dropdown(description="container", options=[], layout=wide)
@@ -114,7 +114,7 @@ class LabConsole:
     def network(self) -> str | None:
         return self.network_picker.value
 
-    def refresh(self) -> dict | None:
+    def refresh(self) -> TopologySnapshot | None:
         """Read the engine again: fill the pickers (keeping the selection when it still exists), redraw."""
         return self._attempt(self._refresh)
 
@@ -162,17 +162,17 @@ class LabConsole:
             raise InvalidInput(f"Pick a network to {verb} first; create one with dnb.create_net('mynet').")
         return self.container, self.network
 
-    def _refresh(self) -> dict:
+    def _refresh(self) -> TopologySnapshot:
         self.snapshot = read_snapshot()
-        containers = [c["name"] for c in self.snapshot["containers"]]
-        networks = [n["name"] for n in self.snapshot["networks"]]
+        containers = [c.name for c in self.snapshot.containers]
+        networks = [n.name for n in self.snapshot.networks]
         if "bridge" not in networks:
             networks.append("bridge")  # Docker's default network: always there to connect to
         self._set_options(self.container_picker, containers)
         self._set_options(self.network_picker, networks)
         self._draw()
         self._say(
-            f"Read the engine: {len(containers)} container(s) and {len(self.snapshot['networks'])} network(s) in the picture."
+            f"Read the engine: {len(containers)} container(s) and {len(self.snapshot.networks)} network(s) in the picture."
         )
         return self.snapshot
 
@@ -185,7 +185,7 @@ class LabConsole:
     def _draw(self) -> None:
         fig = draw_topology(self.snapshot)
         png = base64.b64encode(figure_png(fig)).decode("ascii")
-        text = f"<topology: {len(self.snapshot['containers'])} container(s), {len(self.snapshot['networks'])} network(s)>"
+        text = f"<topology: {len(self.snapshot.containers)} container(s), {len(self.snapshot.networks)} network(s)>"
         self.picture.outputs = (
             {"output_type": "display_data", "data": {"image/png": png, "text/plain": text}, "metadata": {}},
         )

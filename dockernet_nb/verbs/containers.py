@@ -17,15 +17,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, overload
 
 import pandas as pd
-import requests.exceptions
 
-from dockernet_nb.engine import images, labels, policy
+from dockernet_nb.engine import commands, images, labels, policy
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.objects import container_handle, find_container, find_network, network_docker_name
+from dockernet_nb.engine.ports import parse_ports
 from dockernet_nb.errors import CommandTimeout, ContainerNotFound, EngineError, InvalidInput, NameInUse, NotFound
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
 from dockernet_nb.replay import recordable
-from dockernet_nb.engine.ports import parse_ports
 
 __all__ = ["run", "exec", "connect", "disconnect", "logs", "stop", "rm", "containers"]
 
@@ -80,14 +79,22 @@ def _remove_quietly(docker_name: str) -> None:
 def _make_room(docker_name: str) -> None:
     """Make room for a re-run: remove this session's previous container of that name (course ones only)."""
     with engine_errors(f"looking for an earlier {docker_name}"):
-        found = client().containers.list(all=True, filters={"name": f"^/{re.escape(docker_name)}$"})
+        found = client().containers.list(all=True, filters={"name": f"^/{re.escape(docker_name)}$"}, ignore_removed=True)
     for container in found:
         if not labels.is_course(container.labels):
             raise NameInUse(
                 f"A container called {docker_name!r} exists and the course did not start it; it is left alone. "
                 "Pick another name."
             )
+        commands.note(commands.join("docker", "rm", "-f", docker_name))
         _remove_quietly(docker_name)
+
+
+def _check_ip(ip: str) -> None:
+    try:
+        ipaddress.IPv4Address(ip)
+    except ValueError as e:
+        raise InvalidInput(f"ip {ip!r} is not an IPv4 address; write it like '172.30.5.10'.") from e
 
 
 def _mode_target(mode: str | None, what: str) -> str | None:
@@ -103,13 +110,25 @@ def run(
     image: str, command: Command = ..., *, name: str | None = ..., net: str | NetworkHandle | None = ...,
     detach: Literal[False] = ..., ports: str | Sequence[str] | Mapping | None = ..., cap_add: Sequence[str] | None = ...,
     sysctls: Mapping[str, str] | None = ..., env: Mapping[str, str] | None = ..., pid: str | None = ..., timeout: float = ...,
+    aliases: Sequence[str] | None = ..., ip: str | None = ..., hostname: str | None = ..., dns: Sequence[str] | None = ...,
+    add_hosts: Mapping[str, str] | None = ...,
 ) -> CommandResult: ...
 @overload
 def run(
     image: str, command: Command = ..., *, name: str | None = ..., net: str | NetworkHandle | None = ...,
     detach: Literal[True], ports: str | Sequence[str] | Mapping | None = ..., cap_add: Sequence[str] | None = ...,
     sysctls: Mapping[str, str] | None = ..., env: Mapping[str, str] | None = ..., pid: str | None = ..., timeout: float = ...,
+    aliases: Sequence[str] | None = ..., ip: str | None = ..., hostname: str | None = ..., dns: Sequence[str] | None = ...,
+    add_hosts: Mapping[str, str] | None = ...,
 ) -> ContainerHandle: ...
+@overload
+def run(
+    image: str, command: Command = ..., *, name: str | None = ..., net: str | NetworkHandle | None = ...,
+    detach: bool, ports: str | Sequence[str] | Mapping | None = ..., cap_add: Sequence[str] | None = ...,
+    sysctls: Mapping[str, str] | None = ..., env: Mapping[str, str] | None = ..., pid: str | None = ..., timeout: float = ...,
+    aliases: Sequence[str] | None = ..., ip: str | None = ..., hostname: str | None = ..., dns: Sequence[str] | None = ...,
+    add_hosts: Mapping[str, str] | None = ...,
+) -> CommandResult | ContainerHandle: ...
 @recordable
 def run(
     image: str,
@@ -124,6 +143,11 @@ def run(
     env: Mapping[str, str] | None = None,
     pid: str | None = None,
     timeout: float = 30,
+    aliases: Sequence[str] | None = None,
+    ip: str | None = None,
+    hostname: str | None = None,
+    dns: Sequence[str] | None = None,
+    add_hosts: Mapping[str, str] | None = None,
 ) -> CommandResult | ContainerHandle:
     """Run a container, like ``docker run``.
 
@@ -131,6 +155,9 @@ def run(
     :class:`CommandResult`; with ``detach=True`` it returns a :class:`ContainerHandle`. Only the
     options :mod:`dockernet_nb.engine.policy` allows are accepted (``cap_add`` NET_ADMIN, NET_RAW,
     SYS_ADMIN; ``net.*`` sysctls; ``pid``/``net`` of ``container:NAME`` only for course containers).
+    ``aliases`` are more names on ``net`` (``--network-alias``), ``ip`` a fixed address there (``--ip``);
+    ``dns`` servers (``--dns``) and ``add_hosts`` entries (``--add-host NAME:ADDRESS``, ``"host-gateway"``
+    allowed) must be addresses on this machine's private ranges, so no lookup leaves it.
     Example::
 
         >>> dnb.run("busybox", "ifconfig", net="none")          # doctest: +SKIP
@@ -148,6 +175,8 @@ def run(
     net_name = str(net) if isinstance(net, str) else None
     policy.check_modes(net=net_name, pid=pid, capabilities=capabilities, docker_command=plain)
     spec: dict[str, Any] = {
+        "hostname": policy.check_hostname(hostname),
+        "extra_hosts": policy.check_hosts(add_hosts, docker_command=plain) or None,
         "ports": parse_ports(ports) or None,
         "cap_add": capabilities or None,
         "sysctls": policy.check_sysctls(sysctls, docker_command=plain) or None,
@@ -157,9 +186,28 @@ def run(
     if net_name is not None and net_name.startswith("container:"):
         spec["network_mode"] = _mode_target(net_name, "network")
         net = None
-    return run_helper(image, argv, name=name, net=net, detach=detach, timeout=limit, **spec)
+    if dns is not None:
+        spec["dns"] = policy.check_dns(dns, docker_command=plain)
+    return run_helper(
+        image, argv, name=name, net=net, detach=detach, timeout=limit, aliases=aliases, ip=ip, **spec
+    )
 
 
+@overload
+def run_helper(
+    image: str, argv: list[str] | None, *, name: str | None = ..., net: str | NetworkHandle | None = ...,
+    detach: Literal[False] = ..., timeout: float = ..., **options: Any,
+) -> CommandResult: ...
+@overload
+def run_helper(
+    image: str, argv: list[str] | None, *, name: str | None = ..., net: str | NetworkHandle | None = ...,
+    detach: Literal[True], timeout: float = ..., **options: Any,
+) -> ContainerHandle: ...
+@overload
+def run_helper(
+    image: str, argv: list[str] | None, *, name: str | None = ..., net: str | NetworkHandle | None = ...,
+    detach: bool, timeout: float = ..., **options: Any,
+) -> CommandResult | ContainerHandle: ...
 def run_helper(
     image: str,
     argv: list[str] | None,
@@ -168,6 +216,8 @@ def run_helper(
     net: str | NetworkHandle | None = None,
     detach: bool = False,
     timeout: float = 30,
+    aliases: Sequence[str] | None = None,
+    ip: str | None = None,
     **options: Any,
 ) -> CommandResult | ContainerHandle:
     """Create, start and (unless ``detach``) wait for a labelled container with SDK ``options``.
@@ -179,13 +229,14 @@ def run_helper(
     """
     short = name or f"run-{secrets.token_hex(3)}"
     docker_name = labels.docker_name(short)
+    learners_dns = options.pop("dns", None)
     kwargs: dict[str, Any] = {
         "name": docker_name,
         "labels": labels.labels_for(short),
         "detach": True,
         # Names the embedded DNS does not know are forwarded to the container's resolver; pointing that
         # at the container's own loopback keeps every lookup on this machine (the network rule).
-        "dns": [LOCAL_RESOLVER],
+        "dns": learners_dns or [LOCAL_RESOLVER],
         # ndots:1 makes an unknown one-word name fail at once instead of after a 10 s forwarding timeout.
         "dns_opt": ["ndots:1"],
         **{k: v for k, v in options.items() if v is not None},
@@ -196,11 +247,24 @@ def run_helper(
     if net is not None:
         network = network_docker_name(net, docker_command=f"docker run --network {net} ...")
         kwargs["network"] = network
-        if network not in labels.BUILTIN_NETWORKS and name:
-            kwargs["networking_config"] = {network: client().api.create_endpoint_config(aliases=[short])}
+        names = ([short] if name else []) + [str(a) for a in aliases or ()]
+        if ip is not None:
+            _check_ip(ip)
+        if network not in labels.BUILTIN_NETWORKS and (names or ip):
+            kwargs["networking_config"] = {
+                network: client().api.create_endpoint_config(aliases=names or None, ipv4_address=ip)
+            }
+    elif aliases or ip:
+        raise InvalidInput("aliases= and ip= belong to a network: pass net= too.")
     if name:
         _make_room(docker_name)
     tag = images.resolve(image)
+    aliases = kwargs.get("networking_config", {}).get(kwargs.get("network"), {}).get("Aliases") or []
+    shown = commands.run_command(
+        image, argv, {**kwargs, "image_tag": tag, "named": bool(name), "detach_for_learner": detach, "aliases": aliases, "ip": ip,
+         "learners_dns": learners_dns}
+    )
+    commands.note(shown.essential, shown.full)
     try:
         with engine_errors(f"creating a container from {image}"):
             container = client().containers.create(tag, argv, **kwargs)
@@ -224,6 +288,8 @@ def run_helper(
 
 
 def _wait_and_collect(container: Any, argv: list[str] | None, image: str, timeout: float) -> CommandResult:
+    import requests.exceptions
+
     shown = _display(argv, image)
     try:
         try:
@@ -261,6 +327,7 @@ def exec(container: ContainerRef, command: Command, *, timeout: float = 30) -> C
     limit = _check_timeout(timeout)
     shown = shlex.join(argv)
     target = find_container(container, docker_command=f"docker exec {container} {shown}")
+    commands.note(commands.join("docker", "exec", target.name, *argv))
     api = client().api
     token = secrets.token_hex(8)
     with engine_errors(f"running {shown} in {target.name}"):
@@ -325,18 +392,18 @@ def connect(
     target = find_container(container, docker_command=plain)
     network = find_network(net, docker_command=plain)
     if ip is not None:
-        try:
-            ipaddress.IPv4Address(ip)
-        except ValueError as e:
-            raise InvalidInput(f"ip {ip!r} is not an IPv4 address; write it like '172.30.5.10'.") from e
+        _check_ip(ip)
     short = labels.short_name(target.name, target.labels)
     with engine_errors(f"looking at {net}"):
         network.reload()
     if target.id in (network.attrs.get("Containers") or {}):
         return container_handle(target)  # already there: re-running the cell is harmless
+    wanted = list(aliases) if aliases else [short]
+    extra = [word for alias in wanted for word in ("--alias", alias)] + (["--ip", ip] if ip else [])
+    commands.note(commands.join("docker", "network", "connect", *extra, network.name, target.name))
     try:
         with engine_errors(f"connecting {short} to {net}"):
-            network.connect(target, aliases=list(aliases) if aliases else [short], ipv4_address=ip)
+            network.connect(target, aliases=wanted, ipv4_address=ip)
     except EngineError as e:
         text = str(e)
         if "does not belong to any of this network's subnets" in text or "user specified IP address" in text:
@@ -362,6 +429,7 @@ def disconnect(container: ContainerRef, net: str | NetworkHandle) -> ContainerHa
         target.reload()
         if network.name not in (target.attrs.get("NetworkSettings") or {}).get("Networks", {}):
             return container_handle(target)  # already gone: re-running the cell is harmless
+        commands.note(commands.join("docker", "network", "disconnect", network.name, target.name))
         network.disconnect(target)
     return container_handle(target)
 
@@ -375,6 +443,7 @@ def logs(container: ContainerRef, *, tail: int | None = None, foreign: bool = Fa
     """
     target = find_container(container, docker_command=f"docker logs {container}", foreign_ok=foreign)
     options = {"tail": tail} if tail else {}
+    commands.note(commands.join("docker", "logs", *(["--tail", str(tail)] if tail else []), target.name))
     with engine_errors(f"reading the logs of {target.name}"):
         stdout = target.logs(stdout=True, stderr=False, **options).decode("utf-8", "replace")
         stderr = target.logs(stdout=False, stderr=True, **options).decode("utf-8", "replace")
@@ -400,6 +469,7 @@ def stop(container: ContainerRef, *, timeout: int = 3, missing_ok: bool = False)
     target = _find_or_none(container, "stop", missing_ok)
     if target is None:
         return None
+    commands.note(commands.join("docker", "stop", "-t", str(timeout), target.name))
     with engine_errors(f"stopping {target.name}", missing=ContainerNotFound, what=target.name):
         target.stop(timeout=timeout)
     return container_handle(target)
@@ -415,6 +485,7 @@ def rm(container: ContainerRef, *, missing_ok: bool = False) -> str | None:
     if target is None:
         return None
     short = labels.short_name(target.name, target.labels)
+    commands.note(commands.join("docker", "rm", "-f", target.name))
     _remove_quietly(target.name)
     return short
 
@@ -423,8 +494,10 @@ def rm(container: ContainerRef, *, missing_ok: bool = False) -> str | None:
 def containers(*, all: bool = False) -> pd.DataFrame:  # noqa: A002 - mirrors `docker ps --all`
     """Containers like ``docker ps -a``: this session's by default, every one on the engine with ``all=True``."""
     filters = {} if all else {"label": f"{labels.SESSION}={labels.session_id()}"}
+    essential = ["docker", "ps", "-a"] + ([] if all else ["--filter", f"label={filters['label']}"])
+    commands.note(commands.join(*essential))
     with engine_errors("listing containers"):
-        found = client().containers.list(all=True, filters=filters)
+        found = client().containers.list(all=True, filters=filters, ignore_removed=True)
     rows = []
     for container in found:
         try:

@@ -75,11 +75,9 @@ def host_iptables_rules(*, table: str = "nat", chain: str | None = None) -> pd.D
 def _read_host_rules(program: str, table: str) -> CommandResult:
     """``iptables-save`` on the host's network stack: the course's own helper, the only one that may
     combine net="host" with NET_ADMIN (learners' containers may not: they could rewrite the firewall)."""
-    result = containers.run_helper(
+    return containers.run_helper(
         "debian", [program, "-t", table], net="host", cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"]
     )
-    assert isinstance(result, CommandResult)
-    return result
 
 
 def _check_form(rule: str) -> tuple[list[str], list[str]]:

@@ -6,7 +6,7 @@ import dataclasses
 import html
 import os
 
-from dockernet_nb import replay
+from dockernet_nb import ledger, replay
 from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import engine_version
 from dockernet_nb.engine.sweep import course_objects, remove_objects, session_taken_elsewhere
@@ -51,6 +51,7 @@ def start_lesson(name: str) -> LessonStatus:
     """
     labels.set_lesson(name)
     replay.begin_lesson(name)
+    ledger.lesson_started(name)
     if replay.mode() == "replay":
         book = replay.current_book()
         return LessonStatus(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from dockernet_nb.engine import labels
+from dockernet_nb.engine import commands, labels
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.host_routes import host_route_prefixes, routes_are_visible
 from dockernet_nb.engine.objects import find_network, ipam_of, network_handle
@@ -22,6 +22,8 @@ __all__ = ["create_net", "remove_net", "networks"]
 COURSE_POOL = ipaddress.ip_network("172.24.0.0/13")
 # Subnets a learner may name without saying any_subnet=True: private ranges nobody routes outside a site.
 ALLOWED_RANGES = (ipaddress.ip_network("172.16.0.0/12"), ipaddress.ip_network("fd00::/8"))
+# IPv6 subnets the course takes when none is given: /64s of a unique local /48 of its own.
+COURSE_POOL6 = ipaddress.ip_network("fdd0:d0c:4e42::/48")
 NETWORK_COLUMNS = ["name", "network_id", "driver", "scope", "subnet", "gateway", "internal", "docker_name"]
 
 
@@ -69,10 +71,10 @@ def _used_subnets() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return used
 
 
-def _free_subnets():
+def _free_subnets(pool: ipaddress.IPv4Network | ipaddress.IPv6Network = COURSE_POOL):
     used = _used_subnets()
-    for candidate in COURSE_POOL.subnets(new_prefix=24):
-        if not any(candidate.overlaps(u) for u in used if u.version == 4):
+    for candidate in pool.subnets(new_prefix=24 if pool.version == 4 else 64):
+        if not any(candidate.overlaps(u) for u in used if u.version == candidate.version):
             yield candidate
 
 
@@ -86,13 +88,16 @@ def create_net(
     internal: bool = False,
     options: Mapping[str, str] | None = None,
     any_subnet: bool = False,
+    ipv6: bool = False,
+    subnet6: str | None = None,
 ) -> NetworkHandle:
     """Create a network (or reuse the one this session already made with that name), like ``docker network create``.
 
     Without ``subnet`` the course picks a free /24 in 172.24.0.0/13 that neither another network nor
     (on a local Linux engine) one of the host's own routes uses. A ``subnet`` must lie in 172.16.0.0/12
     or fd00::/8 unless ``any_subnet=True``. ``options`` are driver options (``-o KEY=VALUE``), e.g.
-    ``{"com.docker.network.bridge.gateway_mode_ipv4": "nat-unprotected"}``.
+    ``{"com.docker.network.bridge.gateway_mode_ipv4": "nat-unprotected"}``. ``ipv6=True`` makes it
+    dual-stack with a free /64 of fdd0:d0c:4e42::/48 (or ``subnet6``, inside fd00::/8).
     Example::
 
         >>> dnb.create_net("mynet")               # doctest: +SKIP
@@ -105,6 +110,9 @@ def create_net(
     if name in labels.BUILTIN_NETWORKS:
         raise InvalidInput(f"{name!r} is one of Docker's built-in networks; pick another name, e.g. 'my{name}'.")
     _check_subnet(subnet, gateway, any_subnet)
+    if subnet6 is not None:
+        _check_subnet(subnet6, None, any_subnet)
+        ipv6 = True
     if options is not None and not (isinstance(options, Mapping) and all(isinstance(v, str) for v in options.values())):
         raise InvalidInput(f"options must be a dict of strings like {{'com.docker.network.bridge.name': 'br-lab'}}, got {options!r}.")
     wanted = {str(k): v for k, v in (options or {}).items()}
@@ -119,10 +127,11 @@ def create_net(
         handle = network_handle(existing)
         same = handle.driver == driver and handle.internal == internal and subnet in (None, handle.subnet)
         same = same and wanted.items() <= (existing.attrs.get("Options") or {}).items()
+        same = same and bool(existing.attrs.get("EnableIPv6")) == ipv6 and subnet6 in (None, handle.subnet6)
         if same and gateway in (None, handle.gateway):
             return handle
         remove_net(name)
-    return _create(name, docker_name, driver, subnet, gateway, internal, wanted)
+    return _create(name, docker_name, driver, subnet, gateway, internal, wanted, subnet6 if subnet6 else ipv6)
 
 
 def _existing(docker_name: str):
@@ -135,22 +144,27 @@ def _existing(docker_name: str):
     return None
 
 
-def _create(name, docker_name, driver, subnet, gateway, internal, options) -> NetworkHandle:
+def _create(name, docker_name, driver, subnet, gateway, internal, options, ipv6: bool | str = False) -> NetworkHandle:
     import docker.types
 
     candidates = [ipaddress.ip_network(subnet)] if subnet else _free_subnets()
+    candidates6 = iter([ipaddress.ip_network(ipv6)]) if isinstance(ipv6, str) else _free_subnets(COURSE_POOL6)
     last_error: Exception | None = None
     for attempt, candidate in enumerate(candidates):
         if attempt >= 20:
             break
-        pool = docker.types.IPAMPool(subnet=str(candidate), gateway=gateway)
+        pools = [docker.types.IPAMPool(subnet=str(candidate), gateway=gateway)]
+        candidate6 = next(candidates6) if ipv6 else None
+        if candidate6 is not None:
+            pools.append(docker.types.IPAMPool(subnet=str(candidate6)))
         try:
             with engine_errors(f"creating network {name}"):
                 network = client().networks.create(
                     docker_name,
                     driver=driver,
                     internal=internal,
-                    ipam=docker.types.IPAMConfig(pool_configs=[pool]),
+                    ipam=docker.types.IPAMConfig(pool_configs=pools),
+                    enable_ipv6=bool(ipv6),
                     labels=labels.labels_for(name),
                     options=options or None,
                     check_duplicate=True,
@@ -172,8 +186,21 @@ def _create(name, docker_name, driver, subnet, gateway, internal, options) -> Ne
                 raise InvalidInput(f"Docker has no network driver {driver!r}; use 'bridge', 'macvlan' or 'ipvlan'.") from e
             raise
         network.reload()
+        subnets = [str(candidate)] + ([str(candidate6)] if candidate6 is not None else [])
+        _note_create(docker_name, driver, subnets, gateway, internal, options, labels.labels_for(name))
         return network_handle(network)
     raise InvalidInput(f"Could not find a free subnet for {name!r}: {last_error}")
+
+
+def _note_create(docker_name, driver, subnets, gateway, internal, options, object_labels) -> None:
+    words = ["docker", "network", "create"] + (["-d", driver] if driver != "bridge" else [])
+    words += ["--ipv6"] if len(subnets) > 1 else []
+    words += [w for subnet in subnets for w in ("--subnet", subnet)]
+    words += (["--gateway", gateway] if gateway else []) + (["--internal"] if internal else [])
+    for key, value in (options or {}).items():
+        words += ["-o", f"{key}={value}"]
+    course = [word for key, value in object_labels.items() for word in ("--label", f"{key}={value}")]
+    commands.note(commands.join(*words, docker_name), commands.join(*words, *course, docker_name))
 
 
 @recordable
@@ -184,6 +211,7 @@ def remove_net(name: str | NetworkHandle) -> None:
         raise NameInUse(
             f"Network {network.name!r} is one of Docker's own, so the course will not remove it."
         )
+    commands.note(commands.join("docker", "network", "rm", network.name))
     with engine_errors(f"removing network {name}"):
         network.reload()
         for container_id in (network.attrs.get("Containers") or {}):
@@ -197,6 +225,7 @@ def networks(*, all: bool = False) -> pd.DataFrame:  # noqa: A002 - mirrors `doc
 
     By default: Docker's built-in networks and the ones this session made; ``all=True``: every network.
     """
+    commands.note("docker network ls")
     with engine_errors("listing networks"):
         found = client().api.networks()
     rows = []

@@ -17,13 +17,13 @@ import pandas as pd
 from dockernet_nb.display.progress import shows_progress
 from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import client, engine_errors
+from dockernet_nb.engine.objects import container_handle, find_network, ipam_of
 from dockernet_nb.errors import CommandTimeout, InvalidInput
 from dockernet_nb.parsers import frr, ip_addr
 from dockernet_nb.records import CommandResult
 from dockernet_nb.replay import recordable
 from dockernet_nb.verbs import containers
 from dockernet_nb.verbs.common import Container, Net, addresses_of, name_of, net_name_of
-from dockernet_nb.engine.objects import container_handle, find_network, ipam_of
 
 __all__ = ["wait_for_frr", "configure_ospf", "ospf_neighbours", "ospf_routes", "wait_for_ospf"]
 
@@ -240,7 +240,7 @@ def _expected_neighbours(routers: list[str], addresses: dict[str, dict[str, str]
 
 def _snapshot(routes: pd.DataFrame) -> frozenset:
     """What a routing table says, without its clocks: (prefix, protocol, metric, next hop) per row."""
-    return frozenset(zip(routes["prefix"], routes["protocol"], routes["metric"], routes["nexthop"].fillna("")))
+    return frozenset(zip(routes["prefix"], routes["protocol"], routes["metric"], routes["nexthop"].fillna(""), strict=True))
 
 
 @shows_progress(lambda routers, **_: ("waiting for OSPF neighbours and routes to settle", 15.0))

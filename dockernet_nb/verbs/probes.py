@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dockernet_nb.verbs import containers as container_verbs
-from dockernet_nb.replay import recordable
 from dockernet_nb.display.progress import shows_progress
 from dockernet_nb.errors import InvalidInput
-from dockernet_nb.parsers import ifconfig, ip_addr, ip_route, ping as ping_parser, route
+from dockernet_nb.parsers import ifconfig, ip_addr, ip_route, route
+from dockernet_nb.parsers import ping as ping_parser
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
+from dockernet_nb.replay import recordable
+from dockernet_nb.verbs import containers as container_verbs
 
 __all__ = ["inspect_interfaces", "inspect_routes", "ping"]
 

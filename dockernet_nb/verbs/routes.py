@@ -7,18 +7,19 @@ Example::
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from dockernet_nb.display.progress import shows_progress
-from dockernet_nb.errors import InvalidInput
+from dockernet_nb.errors import CommandTimeout, InvalidInput
 from dockernet_nb.records import ContainerHandle
 from dockernet_nb.replay import recordable
 from dockernet_nb.verbs import containers, probes
 from dockernet_nb.verbs.common import Container, checked, name_of
 
-__all__ = ["drop_default_route", "reachability"]
+__all__ = ["drop_default_route", "reachability", "wait_for_path"]
 
 
 @recordable
@@ -106,3 +107,29 @@ def reachability(
     frame.attrs["details"] = details
     return frame
 
+
+@shows_progress(lambda source, target, **_: (f"waiting until {name_of(source)} reaches {target}", 2.0))
+@recordable
+def wait_for_path(source: Container, target: str, *, timeout: float = 20) -> None:
+    """Wait until ``source`` reaches ``target`` (``"ADDRESS"``: a ping answers; ``"ADDRESS:PORT"``: a TCP connection opens).
+
+    Right after a network change (a router connected, a route added) the first packets can be lost
+    while addresses are learned (ARP); on a busy machine that takes longer. A lesson waits here before it
+    shows a path, instead of hoping it is ready. Raises :class:`dnb.CommandTimeout` with the last answer
+    after ``timeout`` seconds. Example::
+
+        >>> dnb.wait_for_path("alice", "172.24.2.3")                          # doctest: +SKIP
+    """
+    host, port = _target(str(target))
+    command = ["ping", "-c", "1", "-W", "1", host] if port is None else ["nc", "-z", "-w", "1", host, str(port)]
+    deadline = time.monotonic() + timeout
+    while True:
+        result = containers.exec(source, command, timeout=10)
+        if result.ok:
+            return None
+        if result.exit_code in (126, 127):
+            raise InvalidInput(f"{name_of(source)} has no {command[0]}; use a debian-based container as a source.")
+        if time.monotonic() > deadline:
+            last = result.output.strip().splitlines()[-1:] or ["no answer"]
+            raise CommandTimeout(f"{name_of(source)} did not reach {target} within {timeout:g} s (last answer: {last[0]}).")
+        time.sleep(0.3)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dockernet_nb.display.progress import progress_reporter
 from dockernet_nb.engine import images
-from dockernet_nb.replay import recordable
 from dockernet_nb.engine.connection import answers, engine_host, engine_version, how_to_get_an_engine
 from dockernet_nb.errors import EngineUnavailable
-from dockernet_nb.display.progress import progress_reporter
+from dockernet_nb.replay import recordable
 
 __all__ = ["setup"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import socket
 
-from dockernet_nb.replay import recordable
 from dockernet_nb.engine.connection import engine_host
 from dockernet_nb.errors import ConnectionRefused, InvalidInput
+from dockernet_nb.replay import recordable
 
 __all__ = ["tcp_request"]
 
@@ -48,7 +48,7 @@ def tcp_request(port: int, *, host: str | None = None, data: bytes = b"", timeou
             f"{target}:{port} accepted and then reset the connection: Docker's proxy listens, but the "
             "container behind it did not answer (is it on a network, and is its server running?)."
         ) from e
-    except socket.timeout as e:
+    except TimeoutError as e:
         raise ConnectionRefused(f"No answer from {target}:{port} within {timeout} s.") from e
     except OSError as e:
         raise ConnectionRefused(f"Could not reach {target}:{port}: {e.strerror or e}.") from e

@@ -6,19 +6,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from dockernet_nb.display.picture import Picture
 from dockernet_nb.display.topology import draw_topology
-from dockernet_nb.engine import labels
+from dockernet_nb.engine import commands, labels
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.errors import NotFound
-from dockernet_nb.replay import recordable
 from dockernet_nb.engine.objects import ipam_of
+from dockernet_nb.errors import NotFound
+from dockernet_nb.records import ContainerNode, Endpoint, NetworkBox, TopologySnapshot
+from dockernet_nb.replay import recordable
 
 __all__ = ["topology"]
 
 BUILTIN_WITHOUT_SWITCH = ("none", "host")  # "networks" that are not a switch a container plugs into
 
 
-def topology(*, all_sessions: bool = False, title: str | None = None):
+def topology(*, all_sessions: bool = False, title: str | None = None) -> Picture:
     """Draw this session's networks and containers, their addresses, and the host.
 
     Each network is a wide box (name, subnet, gateway); each container a node joined to every network
@@ -27,9 +31,11 @@ def topology(*, all_sessions: bool = False, title: str | None = None):
     Example::
 
         >>> dnb.topology()        # doctest: +SKIP
-        <Figure size 715x428 with 1 Axes>
+        $ docker network ls --filter label=dockernet-nb.session=3f2a9c1b
+        ...
     """
-    return draw_topology(read_snapshot(all_sessions=all_sessions), title=title)
+    snapshot = read_snapshot(all_sessions=all_sessions)
+    return Picture(draw_topology(snapshot, title=title), docker=snapshot.docker)
 
 
 def _course_image_names() -> dict[str, str]:
@@ -51,13 +57,15 @@ def _port_lines(ports: dict | None) -> list[str]:
 
 
 @recordable
-def read_snapshot(*, all_sessions: bool = False) -> dict:
-    """What the engine reports about this session's networks and containers, as a plain snapshot.
+def read_snapshot(*, all_sessions: bool = False) -> TopologySnapshot:
+    """What the engine reports about this session's networks and containers, as a typed snapshot.
 
     Networks the session made, plus any other network one of its containers joined (typically
     Docker's default ``bridge``). ``all_sessions=True``: every course object, named by its Docker name.
     """
     selector = labels.COURSE if all_sessions else f"{labels.SESSION}={labels.session_id()}"
+    commands.note(commands.join("docker", "network", "ls", "--filter", f"label={selector}"))
+    commands.note(commands.join("docker", "ps", "-a", "--filter", f"label={selector}"))
     api = client().api
     with engine_errors("listing the course's networks and containers"):
         raw_networks = api.networks(filters={"label": selector})
@@ -69,11 +77,13 @@ def read_snapshot(*, all_sessions: bool = False) -> dict:
                 inspected.append(api.inspect_container(entry["Id"]))
         except NotFound:
             continue  # removed between the listing and now: it is simply not in the picture
+    if inspected:
+        commands.note(commands.join("docker", "inspect", *(attrs["Name"].lstrip("/") for attrs in inspected)))
 
     def own_name(docker_name: str, object_labels: dict | None) -> str:
         return docker_name if all_sessions else labels.short_name(docker_name, object_labels)
 
-    networks: dict[str, dict] = {}  # by network id
+    networks: dict[str, NetworkBox] = {}  # by network id
     for attrs in raw_networks:
         if labels.is_course(attrs.get("Labels")):
             networks[attrs["Id"]] = _network_entry(own_name(attrs["Name"], attrs.get("Labels")), attrs)
@@ -100,47 +110,43 @@ def read_snapshot(*, all_sessions: bool = False) -> dict:
                     continue
                 net_id = net_attrs["Id"]
                 networks[net_id] = _network_entry(own_name(net_attrs["Name"], net_attrs.get("Labels")), net_attrs)
-            if not networks[net_id]["gateway"] and endpoint.get("Gateway"):
+            if not networks[net_id].gateway and endpoint.get("Gateway"):
                 # The engine reports the gateway per endpoint even where IPAM left it out (internal networks).
-                networks[net_id]["gateway"] = endpoint["Gateway"]
+                networks[net_id] = dataclasses.replace(networks[net_id], gateway=endpoint["Gateway"])
             endpoints.append(
-                {
-                    "container": name,
-                    "network": networks[net_id]["name"],
-                    "ipv4": endpoint.get("IPAddress") or "",
-                    "prefixlen": endpoint.get("IPPrefixLen") or None,
-                }
+                Endpoint(
+                    container=name,
+                    network=networks[net_id].name,
+                    ipv4=endpoint.get("IPAddress") or "",
+                    prefixlen=endpoint.get("IPPrefixLen") or None,
+                )
             )
         if mode.startswith("container:"):
             other = mode.split(":", 1)[1]
             mode = "container:" + names_by_docker_name.get(other, other[:12])
         elif mode not in BUILTIN_WITHOUT_SWITCH:
-            mode = next((e["network"] for e in endpoints if e["container"] == name), mode)
+            mode = next((e.network for e in endpoints if e.container == name), mode)
         image = (attrs.get("Config") or {}).get("Image", "")
         containers.append(
-            {
-                "name": name,
-                "image": images.get(image, image),
-                "status": (attrs.get("State") or {}).get("Status", ""),
-                "ports": _port_lines(settings.get("Ports")),
-                "network_mode": mode,
-            }
+            ContainerNode(
+                name=name,
+                image=images.get(image, image),
+                status=(attrs.get("State") or {}).get("Status", ""),
+                ports=tuple(_port_lines(settings.get("Ports"))),
+                network_mode=mode,
+            )
         )
     session = "all sessions" if all_sessions else f"session {labels.session_id()}"
-    return {
-        "title": f"Lesson {labels.lesson()!r} ({session})",
-        "networks": sorted(networks.values(), key=lambda n: n["name"]),
-        "containers": sorted(containers, key=lambda c: c["name"]),
-        "endpoints": sorted(endpoints, key=lambda e: (e["container"], e["network"])),
-    }
+    return TopologySnapshot(
+        title=f"Lesson {labels.lesson()!r} ({session})",
+        networks=tuple(sorted(networks.values(), key=lambda n: n.name)),
+        containers=tuple(sorted(containers, key=lambda c: c.name)),
+        endpoints=tuple(sorted(endpoints, key=lambda e: (e.container, e.network))),
+    )
 
 
-def _network_entry(name: str, attrs: dict) -> dict:
+def _network_entry(name: str, attrs: dict) -> NetworkBox:
     subnet, gateway = ipam_of(attrs)
-    return {
-        "name": name,
-        "driver": attrs.get("Driver") or "",
-        "subnet": subnet,
-        "gateway": gateway,
-        "internal": bool(attrs.get("Internal")),
-    }
+    return NetworkBox(
+        name=name, driver=attrs.get("Driver") or "", subnet=subnet, gateway=gateway, internal=bool(attrs.get("Internal"))
+    )

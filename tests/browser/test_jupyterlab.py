@@ -26,7 +26,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dockernet_nb.engine import connection as engine, labels
+from dockernet_nb.engine import connection as engine
+from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import client
 from dockernet_nb.engine.images import missing_images
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb.engine import connection as engine, labels
+from dockernet_nb.engine import connection as engine
+from dockernet_nb.engine import labels
 from dockernet_nb.engine.images import missing_images
 
 

@@ -11,8 +11,8 @@ import inspect
 import pytest
 
 import dockernet_nb as dnb
-from dockernet_nb.engine.connection import client
 from dockernet_nb.engine import labels
+from dockernet_nb.engine.connection import client
 
 pytestmark = pytest.mark.usefixtures("fresh")
 

@@ -54,7 +54,7 @@ def test_connect_run_and_disconnect_show_what_the_engine_reports(console):
     address = _networks_of("alpha")["back"]
     assert handle.addresses["back"] == address
     assert console.ok and address in console.message
-    assert ("alpha", "back") in {(e["container"], e["network"]) for e in console.snapshot["endpoints"]}
+    assert ("alpha", "back") in {(e.container, e.network) for e in console.snapshot.endpoints}
     assert _picture_png(console) != picture_before
 
     result = console.run_command("ip -4 addr")
@@ -66,7 +66,7 @@ def test_connect_run_and_disconnect_show_what_the_engine_reports(console):
 
     console.disconnect()
     assert "back" not in _networks_of("alpha")
-    assert ("alpha", "back") not in {(e["container"], e["network"]) for e in console.snapshot["endpoints"]}
+    assert ("alpha", "back") not in {(e.container, e.network) for e in console.snapshot.endpoints}
     assert f"inet {address}/" not in console.run_command("ip -4 addr").stdout
 
 

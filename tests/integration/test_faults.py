@@ -17,7 +17,8 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 import dockernet_nb as dnb
-from dockernet_nb.engine import connection as engine, labels
+from dockernet_nb.engine import connection as engine
+from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import client
 from tests.second_engine import SecondEngine
 
@@ -61,7 +62,7 @@ def test_an_engine_that_stops_mid_lesson_gives_one_clear_error_and_the_next_cell
     assert isinstance(outcome.get("error"), dnb.EngineUnavailable)
 
     started = time.monotonic()
-    with pytest.raises(dnb.EngineUnavailable, match="Docker Desktop|stopped answering|Lost the Docker engine"):
+    with pytest.raises(dnb.EngineUnavailable, match=r"Docker Desktop|stopped answering|Lost the Docker engine"):
         dnb.containers()
     assert time.monotonic() - started < 10
 
@@ -142,12 +143,12 @@ def test_two_kernels_on_the_same_lesson_and_names_do_not_collide():
         name2, ip2 = text2.split()[1:]
         assert name1 != name2
         # Each kernel reaches its own "box" by name on its own "mynet".
-        for (km, kc, _), ip in ((first, ip1), (second, ip2)):
-            reply = []
+        for (_, kc, _), ip in ((first, ip1), (second, ip2)):
+            reply: list[str] = []
             kc.execute_interactive(
                 'f = dnb.ping("box", "box", count=1); print(f.address[0]); dnb.cleanup()',
                 timeout=120,
-                output_hook=lambda msg: reply.append(msg["content"].get("text", "")),
+                output_hook=lambda msg, reply=reply: reply.append(msg["content"].get("text", "")),
             )
             assert "".join(reply).split()[0] == ip
     finally:

@@ -26,7 +26,7 @@ def probe_image(monkeypatch):
 
     def add(name: str, cmd=("echo", "probe")) -> CourseImage:
         image = CourseImage(name=name, tag=f"dockernet-nb-test/{name}:1", purpose="test", base="debian", cmd=cmd)
-        monkeypatch.setattr(images, "CATALOG", images.CATALOG + (image,))
+        monkeypatch.setattr(images, "CATALOG", (*images.CATALOG, image))
         monkeypatch.setitem(images._BY_NAME, name, image)
         made.append(image.tag)
         _remove_tag(image.tag)

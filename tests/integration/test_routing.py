@@ -14,8 +14,8 @@ import pytest
 
 import dockernet_nb as dnb
 from dockernet_nb import checks
-from dockernet_nb.errors import CommandTimeout, InvalidInput
 from dockernet_nb.engine.sweep import course_objects, remove_objects
+from dockernet_nb.errors import CommandTimeout, InvalidInput
 
 ROUTER_CAPS = ["NET_ADMIN"]
 FRR_CAPS = ["NET_ADMIN", "SYS_ADMIN"]
@@ -188,7 +188,7 @@ def triangle():
     routers = {}
     for router, router_nets in LINKS.items():
         dnb.run("frr", name=router, net=router_nets[0], cap_add=FRR_CAPS, sysctls=FORWARD, detach=True)
-    for number, (router, router_nets) in enumerate(LINKS.items(), 1):
+    for router, router_nets in LINKS.items():
         dnb.wait_for_frr(router)
         for net in router_nets[1:]:
             routers[router] = dnb.connect(router, net)
@@ -211,7 +211,7 @@ def triangle():
 def test_ospf_neighbours_are_full(triangle):
     table = triangle.neighbours
     assert len(table) == 6 and set(table["state"]) == {"Full"} and table["role"].isna().all()
-    pairs = set(zip(table["router"], table["neighbour"]))
+    pairs = set(zip(table["router"], table["neighbour"], strict=True))
     assert pairs == {(a, b) for a in LINKS for b in LINKS if a != b}
     r1 = table[table["router"] == "os-r1"].set_index("neighbour")
     assert (r1.loc["os-r2", "network"], r1.loc["os-r3", "network"]) == ("os-n12", "os-n13")

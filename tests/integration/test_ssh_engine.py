@@ -18,7 +18,8 @@ import pytest
 
 import dockernet_nb as dnb
 from dockernet_nb import replay
-from dockernet_nb.engine import connection as engine, labels
+from dockernet_nb.engine import connection as engine
+from dockernet_nb.engine import labels
 
 
 def _free_port() -> int:

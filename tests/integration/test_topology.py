@@ -35,7 +35,8 @@ def _inspected_address(container: str, network: str) -> str:
 
 
 def _texts(fig) -> dict[str, str]:
-    return {t.get_gid(): t.get_text() for t in fig.findobj(Text) if t.get_gid()}
+    figure = getattr(fig, "figure", fig)  # dnb.topology() answers a Picture around the Figure
+    return {t.get_gid(): t.get_text() for t in figure.findobj(Text) if t.get_gid()}
 
 
 def test_snapshot_has_what_docker_inspect_reports(lesson):
@@ -48,22 +49,22 @@ def test_snapshot_has_what_docker_inspect_reports(lesson):
     snapshot = read_snapshot()
 
     api = client().api
-    networks = {n["name"]: n for n in snapshot["networks"]}
+    networks = {n.name: n for n in snapshot.networks}
     assert sorted(networks) == ["back", "front"]  # no course container is on the default bridge
     for handle in (front, back):
         config = api.inspect_network(handle.docker_name)["IPAM"]["Config"][0]
-        assert networks[handle.name]["subnet"] == config["Subnet"]
-        assert networks[handle.name]["gateway"] == handle.gateway
-    endpoints = {(e["container"], e["network"]): e["ipv4"] for e in snapshot["endpoints"]}
+        assert networks[handle.name].subnet == config["Subnet"]
+        assert networks[handle.name].gateway == handle.gateway
+    endpoints = {(e.container, e.network): e.ipv4 for e in snapshot.endpoints}
     assert endpoints == {
         ("alpha", "front"): _inspected_address("alpha", "front"),
         ("beta", "back"): _inspected_address("beta", "back"),
     }
-    containers = {c["name"]: c for c in snapshot["containers"]}
-    assert containers["alpha"]["ports"] == [f"127.0.0.1:{port} -> 8000/tcp"]
-    assert containers["alpha"]["image"] == "busybox"
-    assert containers["lonely"]["network_mode"] == "none"
-    assert {c["status"] for c in containers.values()} == {"running"}
+    containers = {c.name: c for c in snapshot.containers}
+    assert containers["alpha"].ports == (f"127.0.0.1:{port} -> 8000/tcp",)
+    assert containers["alpha"].image == "busybox"
+    assert containers["lonely"].network_mode == "none"
+    assert {c.status for c in containers.values()} == {"running"}
 
 
 def test_picture_gains_and_loses_the_edge_on_connect_and_disconnect(lesson):
@@ -81,12 +82,12 @@ def test_picture_gains_and_loses_the_edge_on_connect_and_disconnect(lesson):
     connected = dnb.topology()
     texts = _texts(connected)
     assert texts["endpoint:alpha|back"] == new_address
-    assert new_address in [t.get_text() for t in connected.findobj(Text)]
+    assert new_address in [t.get_text() for t in connected.figure.findobj(Text)]
 
     dnb.disconnect("alpha", "back")
     after = dnb.topology()
     assert "endpoint:alpha|back" not in _texts(after)
-    assert new_address not in [t.get_text() for t in after.findobj(Text)]
+    assert new_address not in [t.get_text() for t in after.figure.findobj(Text)]
     assert _texts(after)["endpoint:alpha|front"] == _inspected_address("alpha", "front")
 
 
@@ -114,9 +115,9 @@ def test_a_container_without_network_is_drawn_apart(lesson):
 def test_other_sessions_are_left_out_unless_asked_for(lesson):
     dnb.create_net("front")
     ours = labels.docker_name("front")
-    assert "front" in {n["name"] for n in read_snapshot()["networks"]}
+    assert "front" in {n.name for n in read_snapshot().networks}
     everything = read_snapshot(all_sessions=True)
-    assert ours in {n["name"] for n in everything["networks"]}  # named by Docker name across sessions
+    assert ours in {n.name for n in everything.networks}  # named by Docker name across sessions
 
 
 def test_an_internal_network_shows_the_gateway_the_engine_reports(lesson):

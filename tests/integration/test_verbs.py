@@ -217,14 +217,14 @@ def test_rerunning_a_named_run_replaces_the_course_container():
 
 
 def test_foreground_timeout_kills_and_removes_the_container():
-    with pytest.raises(dnb.CommandTimeout, match="ping 127.0.0.1"):
+    with pytest.raises(dnb.CommandTimeout, match=r"ping 127\.0\.0\.1"):
         dnb.run("busybox", "ping 127.0.0.1", name="forever", net="none", timeout=2)
     assert _course_containers_named("forever") == []
 
 
 def test_exec_timeout_stops_the_command():
     box = dnb.run("busybox", "sleep 300", name="host-of-exec", net="none", detach=True)
-    with pytest.raises(dnb.CommandTimeout, match="ping 127.0.0.1"):
+    with pytest.raises(dnb.CommandTimeout, match=r"ping 127\.0\.0\.1"):
         dnb.exec(box, "ping 127.0.0.1", timeout=2)
     time.sleep(0.5)
     processes = dnb.exec(box, "ps").stdout
@@ -247,7 +247,7 @@ def test_cleanup_removes_the_course_objects_and_nothing_else():
         assert client().networks.get(foreign_net.id).name == foreign_net.name
         with pytest.raises(dnb.NameInUse, match="not made by this course"):
             dnb.stop(foreign.name)
-        with pytest.raises(dnb.NameInUse, match="not made by this course.*docker network rm"):
+        with pytest.raises(dnb.NameInUse, match=r"not made by this course.*docker network rm"):
             dnb.remove_net(foreign_net.name)
     finally:
         foreign.remove(force=True)

@@ -1,4 +1,4 @@
-"""`dockernet-nb doctor`'s classification, on recorded `docker info` answers, without an engine.
+"""`dockernet-nb doctor`'s classification (engine/kind.py) and lesson table, on recorded `docker info` answers, without an engine.
 
 The dictionaries are the fields of ``docker info --format '{{json .}}'`` the classification reads (and a
 few to recognise the machine by). LOCAL_DEBIAN is this project's machine, recorded with that command;
@@ -13,7 +13,13 @@ import json
 import pytest
 
 from dockernet_nb.cli import doctor
-from dockernet_nb.cli.doctor import EngineKind, classify, lesson_notes, lessons_with_host_network
+from dockernet_nb.cli.doctor import describe, kinds, lesson_notes, lessons_with_host_network
+from dockernet_nb.engine.kind import classify as classify_engine
+
+
+def classify(info: dict, docker_host: str = ""):
+    """The engine kind from ``docker info`` alone (the version comes from it too)."""
+    return classify_engine({}, info, docker_host)
 
 LOCAL_DEBIAN = {
     "ServerVersion": "20.10.24+dfsg1",
@@ -60,32 +66,39 @@ ROOTLESS_UBUNTU = {
 @pytest.mark.parametrize(
     "info, docker_host, expected",
     [
-        (LOCAL_DEBIAN, "", EngineKind()),
-        (LOCAL_DEBIAN, "unix:///var/run/docker.sock", EngineKind(host="unix:///var/run/docker.sock")),
-        (DESKTOP_MACOS, "", EngineKind(desktop=True)),
-        (DESKTOP_MACOS, "unix:///Users/ada/.docker/run/docker.sock",
-         EngineKind(desktop=True, host="unix:///Users/ada/.docker/run/docker.sock")),
-        (DESKTOP_WINDOWS, "npipe:////./pipe/docker_engine", EngineKind(desktop=True, host="npipe:////./pipe/docker_engine")),
-        (ROOTLESS_UBUNTU, "unix:///run/user/1000/docker.sock", EngineKind(rootless=True, host="unix:///run/user/1000/docker.sock")),
-        (LOCAL_DEBIAN, "tcp://engine.example:2375", EngineKind(remote=True, host="tcp://engine.example:2375")),
-        (LOCAL_DEBIAN, "ssh://ada@engine.example", EngineKind(remote=True, host="ssh://ada@engine.example")),
-        (ROOTLESS_UBUNTU, "ssh://ada@laptop", EngineKind(rootless=True, remote=True, host="ssh://ada@laptop")),
+        (LOCAL_DEBIAN, "", []),
+        (LOCAL_DEBIAN, "unix:///var/run/docker.sock", []),
+        (DESKTOP_MACOS, "", ["desktop"]),
+        (DESKTOP_MACOS, "unix:///Users/ada/.docker/run/docker.sock", ["desktop"]),
+        (DESKTOP_WINDOWS, "npipe:////./pipe/docker_engine", ["desktop"]),
+        (ROOTLESS_UBUNTU, "unix:///run/user/1000/docker.sock", ["rootless"]),
+        (LOCAL_DEBIAN, "tcp://engine.example:2375", ["remote"]),
+        (LOCAL_DEBIAN, "ssh://ada@engine.example", ["remote"]),
+        (ROOTLESS_UBUNTU, "ssh://ada@laptop", ["rootless", "remote"]),
     ],
 )
 def test_engines_are_classified_from_their_docker_info(info, docker_host, expected):
-    assert classify(info, docker_host) == expected
+    kind = classify(info, docker_host)
+    assert kinds(kind) == expected
+    assert kind.version == info["ServerVersion"] and kind.operating_system == info["OperatingSystem"]
 
 
 def test_rootless_is_a_security_option_of_its_own_not_a_substring():
     info = dict(LOCAL_DEBIAN, SecurityOptions=["name=seccomp,profile=/etc/docker/rootless-profile.json"])
     assert classify(info).rootless is False
     assert classify(dict(LOCAL_DEBIAN, SecurityOptions=None)).rootless is False
-    assert classify({}) == EngineKind()
+    assert kinds(classify({})) == [] and kinds(None) == []
+
+
+def test_each_kind_is_described_in_one_line():
+    assert "as the lessons describe" in describe(classify(LOCAL_DEBIAN), "")
+    assert "Docker Desktop" in describe(classify(DESKTOP_WINDOWS), "")
+    both = describe(classify(ROOTLESS_UBUNTU, "ssh://ada@laptop"), "ssh://ada@laptop")
+    assert "rootless" in both and "DOCKER_HOST=ssh://ada@laptop" in both
 
 
 def test_a_local_engine_has_no_lesson_that_behaves_differently():
     assert lesson_notes(classify(LOCAL_DEBIAN), "live", ["07-where-a-published-port-goes"]) == []
-    assert "as the lessons describe" in classify(LOCAL_DEBIAN).describe()
 
 
 @pytest.mark.parametrize("info, host", [(DESKTOP_MACOS, ""), (DESKTOP_WINDOWS, ""), (LOCAL_DEBIAN, "tcp://engine.example:2375")])
@@ -108,7 +121,7 @@ def test_on_a_rootless_engine_published_ports_and_the_hosts_nat_differ():
 
 
 def test_in_replay_mode_every_lesson_replays_whatever_the_engine():
-    for kind in (EngineKind(), classify(DESKTOP_MACOS), classify(ROOTLESS_UBUNTU)):
+    for kind in (None, classify(LOCAL_DEBIAN), classify(DESKTOP_MACOS), classify(ROOTLESS_UBUNTU)):
         notes = lesson_notes(kind, "replay")
         assert len(notes) == 1 and notes[0][0] == "every lesson" and "NotRecorded" in notes[0][1]
 

@@ -9,10 +9,11 @@ import pytest
 import requests
 
 import dockernet_nb as dnb
-from dockernet_nb.engine import connection as engine, labels
-from dockernet_nb.verbs.containers import argv_of
+from dockernet_nb.engine import connection as engine
+from dockernet_nb.engine import labels
 from dockernet_nb.engine.ports import parse_ports
 from dockernet_nb.records import CommandResult
+from dockernet_nb.verbs.containers import argv_of
 
 
 @pytest.mark.parametrize(
@@ -103,9 +104,8 @@ def _api_error(status: int, text: str) -> docker.errors.APIError:
     ],
 )
 def test_sdk_errors_become_one_readable_course_error(raised, expected, message):
-    with pytest.raises(expected, match=message) as caught:
-        with engine.engine_errors("doing x", missing=dnb.NetworkNotFound, what="x"):
-            raise raised
+    with pytest.raises(expected, match=message) as caught, engine.engine_errors("doing x", missing=dnb.NetworkNotFound, what="x"):
+        raise raised
     assert isinstance(caught.value, dnb.DockernetError)
     assert caught.value.__suppress_context__  # one message, not a chain of tracebacks
     assert caught.value._render_traceback_() == [f"{expected.__name__}: {caught.value}"]

@@ -7,10 +7,17 @@ Building and checking the real sdist and wheel (and installing the wheel) is
 from __future__ import annotations
 
 import re
-import tomllib
+import sys
 from pathlib import Path
 
+import pytest
+
 import dockernet_nb
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
 
 REPO = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))

@@ -44,11 +44,28 @@ def test_records_text_and_errors_come_back_marked():
     assert str(caught.value).startswith(NOTE)
 
 
-def test_arguments_are_keyed_by_name_not_by_session():
+def _exec_key(*args, **kwargs) -> str:
+    return replay.call_key(dnb.exec.__wrapped__, args, kwargs)
+
+
+def test_the_same_call_written_differently_finds_the_same_answer():
     handle = ContainerHandle("redis", "b-1a2b-redis", "abc", "redis", "running", {})
     other_session = ContainerHandle("redis", "b-9f9f-redis", "def", "redis", "running", {})
-    assert replay._key((handle, "ping"), {}) == replay._key((other_session, "ping"), {})
-    assert replay._key(("a",), {"count": 4}) != replay._key(("a",), {"count": 3})
+    same = {
+        _exec_key(handle, "redis-cli -h redis ping"),
+        _exec_key(other_session, "redis-cli  -h   redis ping"),
+        _exec_key("redis", ["redis-cli", "-h", "redis", "ping"]),
+        _exec_key("redis", "redis-cli -h 'redis' \"ping\"", timeout=30),
+        _exec_key(container="redis", command="redis-cli -h redis ping"),
+        _exec_key(command=["redis-cli", "-h", "redis", "ping"], timeout=30, container="redis"),
+        _exec_key(labels.docker_name("redis"), "redis-cli -h redis ping"),  # the engine-side name
+    }
+    assert len(same) == 1
+    assert _exec_key("redis", "redis-cli -h redis ping") != _exec_key("redis", "redis-cli ping -h redis")  # word order counts
+    assert _exec_key("redis", "redis-cli ping", timeout=5) != _exec_key("redis", "redis-cli ping")
+    ping = dnb.ping.__wrapped__
+    assert replay.call_key(ping, ("a", "b"), {"count": 4}) != replay.call_key(ping, ("a", "b"), {"count": 3})
+    assert replay.call_key(ping, ("a", "b"), {"count": 4}) == replay.call_key(ping, ("a", "b"), {})
 
 
 def test_mode_is_forced_by_the_environment_and_checked(monkeypatch):
@@ -61,8 +78,8 @@ def test_mode_is_forced_by_the_environment_and_checked(monkeypatch):
 
 def test_replay_answers_in_order_then_repeats_the_last_and_refuses_unrecorded_calls(tmp_path, monkeypatch):
     calls = [
-        {"verb": "networks", "key": replay._key((), {}), "result": {"type": "str", "text": "first"}},
-        {"verb": "networks", "key": replay._key((), {}), "result": {"type": "str", "text": "second"}},
+        {"verb": "networks", "key": replay.call_key(dnb.networks.__wrapped__, (), {}), "result": {"type": "str", "text": "first"}},
+        {"verb": "networks", "key": replay.call_key(dnb.networks.__wrapped__, (), {}), "result": {"type": "str", "text": "second"}},
     ]
     (tmp_path / "unitlesson.json").write_text(
         json.dumps({"lesson": "unitlesson", "recorded_at": "2026-11-27", "engine_version": "20.10.24", "calls": calls})
@@ -75,7 +92,7 @@ def test_replay_answers_in_order_then_repeats_the_last_and_refuses_unrecorded_ca
         assert status.mode == "replay" and "recorded on 2026-11-27" in status.where
         answers = [str.__str__(dnb.networks()) for _ in range(3)]
         assert answers == ["first", "second", "second"]
-        with pytest.raises(dnb.NotRecorded, match="not part of the recorded run"):
+        with pytest.raises(dnb.NotRecorded, match=r"never made that call(.|\n)*closest calls(.|\n)*dnb.networks\(all=false\)(.|\n)*dockernet-nb lab"):
             dnb.containers()
         with pytest.raises(dnb.NotRecorded, match="no recorded run of the lesson 'nolesson'"):
             dnb.start_lesson("nolesson")
@@ -110,8 +127,8 @@ def test_a_hostile_recording_is_refused_whole_and_runs_nothing(tmp_path, monkeyp
     marker = tmp_path / "marker"
     result = json.loads(json.dumps(hostile).replace("{marker}", str(marker)))
     calls = [
-        {"verb": "networks", "key": replay._key((), {}), "result": {"type": "str", "text": "fine"}},
-        {"verb": "containers", "key": replay._key((), {}), "result": result},
+        {"verb": "networks", "key": replay.call_key(dnb.networks.__wrapped__, (), {}), "result": {"type": "str", "text": "fine"}},
+        {"verb": "containers", "key": replay.call_key(dnb.containers.__wrapped__, (), {}), "result": result},
     ]
     _replay_lesson(tmp_path, monkeypatch, "hostile", calls)
     before = labels.lesson()
@@ -147,7 +164,7 @@ def test_a_corrupt_recording_is_one_course_error_naming_the_file(tmp_path, monke
 
 def test_a_well_formed_recording_with_every_kind_of_answer_replays(tmp_path, monkeypatch):
     handle = ContainerHandle("redis", "b-0a1b2c3d-redis", "abc", "redis", "running", {"mynet": "172.24.0.2"})
-    calls = [{"verb": "containers", "key": replay._key((), {}), "result": replay.encode(handle)}]
+    calls = [{"verb": "containers", "key": replay.call_key(dnb.containers.__wrapped__, (), {}), "result": replay.encode(handle)}]
     _replay_lesson(tmp_path, monkeypatch, "wellformed", calls)
     before = labels.lesson()
     try:

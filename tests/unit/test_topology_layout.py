@@ -8,12 +8,25 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 
-from dockernet_nb.display.topology import draw_topology, figure_png  # noqa: E402
+from dockernet_nb.display.topology import draw_topology as draw_typed
+from dockernet_nb.display.topology import figure_png
+from dockernet_nb.records import ContainerNode, Endpoint, NetworkBox, TopologySnapshot
+
+
+def draw_topology(snapshot: dict, **options):
+    """The drawing of a snapshot written as plain dicts (easier to read in a test than the records)."""
+    typed = TopologySnapshot(
+        title=snapshot.get("title", ""),
+        networks=tuple(NetworkBox(**n) for n in snapshot.get("networks", [])),
+        containers=tuple(ContainerNode(**{**c, "ports": tuple(c.get("ports", ()))}) for c in snapshot.get("containers", [])),
+        endpoints=tuple(Endpoint(**e) for e in snapshot.get("endpoints", [])),
+    )
+    return draw_typed(typed, **options)
 
 
 def _snapshot() -> dict:

@@ -21,8 +21,6 @@ from pathlib import Path
 
 from dockernet_nb.engine import apt
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.engine.provision import running_as_root
-from dockernet_nb.errors import SetupError
 from dockernet_nb.engine.images import (
     IMAGE_LABEL,
     CourseImage,
@@ -31,10 +29,12 @@ from dockernet_nb.engine.images import (
     by_name,
     derived_dockerfile,
 )
+from dockernet_nb.engine.mirror import debian_mirror
+from dockernet_nb.engine.provision import running_as_root
+from dockernet_nb.errors import SetupError
 
 __all__ = ["possible", "build"]
 
-MIRROR = os.environ.get("DOCKERNET_NB_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 SUITE = "bookworm"
 
 # Rough share of the whole build each debootstrap phase has finished by, for the progress bar;
@@ -83,14 +83,15 @@ def _debootstrap(image: CourseImage, root: Path, report: Report) -> None:
         "--include=" + ",".join(image.packages),
         SUITE,
         str(root),
-        MIRROR,
+        # The mirror apt uses on this machine (or DOCKERNET_NB_DEBIAN_MIRROR), read at build time.
+        debian_mirror(),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     tail: list[str] = []
     shown = 0.0
     assert process.stdout is not None
     for line in process.stdout:
-        tail = (tail + [line.rstrip()])[-20:]
+        tail = [*tail, line.rstrip()][-20:]
         fraction = next((f for marker, f in _PHASES if line.startswith(marker)), None)
         if fraction is None and line.startswith("I: Retrieving ") and shown >= 0.04:
             fraction = min(shown + _PER_DOWNLOAD, _DOWNLOADS_END)

@@ -11,8 +11,8 @@ import urllib.request
 from collections.abc import Sequence
 
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.errors import EngineError
 from dockernet_nb.engine.images import CATALOG, CourseImage, Report
+from dockernet_nb.errors import EngineError
 
 __all__ = ["configured", "answers", "pull", "publish", "remote_ref"]
 

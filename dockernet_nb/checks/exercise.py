@@ -1,0 +1,73 @@
+"""How a check is built: ask the engine a question (recorded like any answer), judge the learner's answer.
+
+A check has two halves. Its *questions* to the engine (the address a container has now, what a server
+answers, which rules a router holds) go through :func:`ask`, a recordable verb: when a lesson is
+recorded, the recorder also runs every exercise's solution, so the answers to those questions are in
+the recording and replay mode can judge a learner's answer the way the live engine did. The
+*judging* is plain Python on those answers. :func:`exercise` wraps a check so that it never raises for
+a wrong or missing answer, and notes every attempt in the learner's progress file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from dockernet_nb import ledger
+from dockernet_nb.checks.result import CheckResult, failed
+from dockernet_nb.engine import labels
+from dockernet_nb.errors import DockernetError, InvalidInput, NotRecorded
+from dockernet_nb.replay import recordable
+
+__all__ = ["question", "ask", "exercise", "QUESTIONS"]
+
+QUESTIONS: dict[str, Callable[..., Any]] = {}
+C = TypeVar("C", bound=Callable[..., CheckResult])
+
+
+def question(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a function that asks the engine something a check needs (its answer must be JSON data)."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        QUESTIONS[name] = fn
+        return fn
+
+    return register
+
+
+@recordable
+def ask(question: str, **params: Any) -> Any:
+    """The engine's answer to one of the checks' questions (recorded, so replay mode can judge too)."""
+    asker = QUESTIONS.get(question)
+    if asker is None:
+        raise InvalidInput(f"No check asks {question!r}.")
+    return asker(**params)
+
+
+def exercise(name: str) -> Callable[[C], C]:
+    """Make ``check`` an exercise's check: never raises for the answer, records each attempt."""
+
+    def decorate(check: C) -> C:
+        @functools.wraps(check)
+        def run(answer: Any = None, **options: Any) -> CheckResult:
+            try:
+                result = check(answer, **options)
+            except NotRecorded:
+                result = failed(
+                    "replay mode cannot judge this: the recorded run never asked the engine what this check needs "
+                    "(were the cells above changed?).",
+                    "Run the cells above as they are, or run the lesson live with Docker (`dockernet-nb lab`).",
+                )
+            except DockernetError as e:
+                result = failed(f"the check could not ask the engine: {e}", "Run the cells above again, then the check.")
+            shown = dataclasses.replace(result, exercise=name)
+            if answer is not None:
+                ledger.attempt(labels.lesson(), name, passed=shown.ok, hint_shown=not shown.ok and bool(shown.hint))
+            return shown
+
+        run.exercise = name  # type: ignore[attr-defined]
+        return run  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,102 @@
+"""What every engine module shares: labels, errors, places on disk, and the host engine's client.
+
+The course creates engines with broad privileges (docker-in-docker) and namespaces of its own (the
+local engine), so everything it makes carries the course label plus a label naming what it is; the
+cleanup code selects by those labels only and never touches an object that lacks them, even when a
+learner's object has the same name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from dockernet_nb.engine.labels import COURSE, NAME
+from dockernet_nb.errors import DockernetError, EngineError, EngineUnavailable, NameInUse
+
+__all__ = [
+    "ENGINE",
+    "ENGINE_IMAGE",
+    "ENGINE_NETWORK",
+    "ENGINE_SUITE",
+    "ENGINE_VERSION",
+    "EngineBuildError",
+    "EngineNameInUse",
+    "EngineStartError",
+    "check_name",
+    "course_labels",
+    "host_client",
+    "is_course",
+    "state_root",
+]
+
+# What an engine object is, next to the course label COURSE="1":
+ENGINE = "dockernet-nb.engine"  # on an engine's container and its data volume: the engine's name
+ENGINE_IMAGE = "dockernet-nb.engine-image"  # on the engine image: which tree it was imported from
+ENGINE_VERSION = "dockernet-nb.engine-version"  # on the engine image: `dockerd --version` in the tree
+ENGINE_SUITE = "dockernet-nb.engine-suite"  # on the engine image: the Debian suite of the tree
+ENGINE_NETWORK = "dockernet-nb.engine-network"  # on the host network the engine containers join
+
+_VALID_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,40}$")
+
+
+class EngineBuildError(DockernetError):
+    """Building the Engine 28 tree or importing it as an image failed."""
+
+
+class EngineStartError(DockernetError):
+    """An engine did not start or did not answer in time (the message quotes the end of its log)."""
+
+
+class EngineNameInUse(NameInUse):
+    """A container, volume, network or tag of that name exists but was not made by the course."""
+
+
+def course_labels(what: str, value: str) -> dict[str, str]:
+    """The labels an engine object carries: the course label, what it is, and a readable name.
+
+    No session or owner label on purpose: an engine outlives the Python process that started it (a
+    benchmark keeps its volume warm, a classroom engine serves many kernels), so the kernel cleanup
+    must never take it for an object left behind by a dead kernel.
+    """
+    return {COURSE: "1", what: value, NAME: f"{what.rsplit('.', 1)[-1]} {value}"}
+
+
+def is_course(labels: dict[str, str] | None, what: str, value: str | None = None) -> bool:
+    """True only for an object carrying the course label and the ``what`` label (with ``value``)."""
+    if not labels or labels.get(COURSE) != "1" or what not in labels:
+        return False
+    return value is None or labels[what] == value
+
+
+def check_name(name: str) -> str:
+    """Engine names become container, volume, namespace and path names: keep them short and plain."""
+    if not _VALID_NAME.match(name):
+        raise EngineError(
+            f"engine name {name!r}: use lower-case letters, digits, '.', '_' or '-' (at most 41 characters)"
+        )
+    return name
+
+
+def host_client(*, timeout: int = 120) -> docker.DockerClient:
+    """A client for the host engine (DOCKER_HOST or the local socket): the one that runs the engines.
+
+    A fresh client each time, not the notebooks' shared one: engine code may run while DOCKER_HOST
+    points at one of the engines it made.
+    """
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as err:
+        raise EngineUnavailable(f"no host Docker engine answers ({err}); start one with `dockernet-nb engine`") from err
+    return client
+
+
+def state_root() -> Path:
+    """Where engines keep their data between runs (a root-owned folder; override with DOCKERNET_NB_ENGINES_DIR)."""
+    return Path(os.environ.get("DOCKERNET_NB_ENGINES_DIR", "/var/lib/dockernet-nb/engines"))

@@ -1,0 +1,398 @@
+"""Engine 28 as docker-in-docker: engine containers on the host engine, reached over TCP.
+
+This is the one place the course grants broad privileges. ``--privileged`` is refused on machines
+whose root lacks CAP_SYS_RESOURCE, so the engine container gets what docker-in-docker needs instead
+(measured in DESIGN.md): every capability but SYS_RESOURCE, unconfined seccomp, AppArmor and system
+paths, access to all devices, a tmpfs on /run, and /var/lib/docker on a volume (overlay on overlay
+fails). Each engine has a labelled named volume, so its images survive a stop and the next start is
+warm; ``remove_engine`` deletes the volume too.
+
+cgroups: on cgroup v1 (these machines) the host's /sys/fs/cgroup is bound in read-write. On cgroup v2
+(most learners) the container gets a private cgroup namespace instead, remounts it read-write and
+moves its processes into a child group so controllers can be delegated, as moby's ``hack/dind``
+script does (not measured here: these machines have cgroup v1).
+
+The inner dockerd listens on TCP 2375 inside the container's network namespace (and on its own unix
+socket) with address pools that stay clear of the host engine's course pool (172.24.0.0/13). The
+engine containers sit on an ``internal`` course network: the host reaches them, they reach nothing
+beyond this machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import ipaddress
+import os
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.models.containers import Container
+from docker.types import Mount
+
+from dockernet_nb.engine.spawn.common import (
+    ENGINE,
+    ENGINE_NETWORK,
+    EngineNameInUse,
+    EngineStartError,
+    check_name,
+    course_labels,
+    host_client,
+    is_course,
+)
+from dockernet_nb.engine.spawn.forky import ENGINE_TAG, ensure_engine_image, find_engine_image
+from dockernet_nb.engine.spawn.transfer import CopyReport, copy_images
+from dockernet_nb.errors import ContainerNotFound, EngineError
+
+__all__ = [
+    "NETWORK",
+    "PORT",
+    "DindEngine",
+    "dind_engine",
+    "reach_engine",
+    "remove_cgroups",
+    "remove_engine",
+    "start_engine",
+    "stop_engine",
+]
+
+NETWORK = "dockernet-nb-engines"
+PORT = 2375
+# Inner engines: their own pool and default bridge, clear of the host's course pool 172.24.0.0/13 and
+# of the engines network (picked in 172.16.0.0/16, a range Docker's default pools never hand out).
+INNER_POOL = "base=172.20.0.0/14,size=24"
+INNER_BIP = "172.23.255.1/24"
+NETWORK_RANGE = ipaddress.ip_network("172.16.0.0/16")
+NETWORK_FIRST = ipaddress.ip_network("172.16.200.0/24")
+
+# Runs as the container's command, before dockerd. "$@" is dockerd's command line.
+ENTRYPOINT = r"""
+set -e
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    # cgroup v2 in a private cgroup namespace: Docker mounts it read-only unless --privileged.
+    mount -o remount,rw /sys/fs/cgroup 2>/dev/null || true
+    mkdir -p /sys/fs/cgroup/init
+    xargs -rn1 < /sys/fs/cgroup/cgroup.procs > /sys/fs/cgroup/init/cgroup.procs 2>/dev/null || :
+    sed -e 's/ / +/g' -e 's/^/+/' < /sys/fs/cgroup/cgroup.controllers > /sys/fs/cgroup/cgroup.subtree_control
+fi
+mount --make-rshared / 2>/dev/null || true
+exec dockerd "$@"
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class DindEngine:
+    """A running engine container and how to reach its engine."""
+
+    name: str
+    container: str  # the container's name on the host engine
+    volume: str
+    address: str  # the container's address on the engines network
+    docker_host: str  # e.g. tcp://172.16.200.2:2375
+    version: str  # the inner engine's version, e.g. "28.5.2"
+    started_seconds: float = 0.0  # from create to the first answer (0.0 when reached, not started)
+
+    def client(self, *, timeout: int = 120) -> docker.DockerClient:
+        return docker.DockerClient(base_url=self.docker_host, timeout=timeout)
+
+    def env(self) -> dict[str, str]:
+        """What a notebook kernel or a test run needs to use this engine."""
+        return {"DOCKER_HOST": self.docker_host}
+
+    def load(self, tags: Sequence[str], *, source: docker.DockerClient | None = None) -> CopyReport:
+        """Copy course images from the host engine into this one (only those it lacks)."""
+        return copy_images(tags, target=self.client(timeout=600), source=source)
+
+
+def _container_name(name: str) -> str:
+    return f"dockernet-nb-engine-{name}"
+
+
+def _volume_name(name: str) -> str:
+    return f"dockernet-nb-engine-{name}-data"
+
+
+def _own_container(client: docker.DockerClient, name: str) -> Container | None:
+    """The course's engine container ``name``, None when absent; a learner's container there is an error."""
+    try:
+        container = client.containers.get(_container_name(name))
+    except docker.errors.NotFound:
+        return None
+    if not is_course(container.labels, ENGINE, name):
+        raise EngineNameInUse(
+            f"a container named {_container_name(name)} exists but the course did not create it; it is left "
+            f"alone. Rename it (`docker rename {_container_name(name)} something-else`) or pick another engine name."
+        )
+    return container
+
+
+def _own_volume(client: docker.DockerClient, name: str, *, create: bool) -> str | None:
+    volume_name = _volume_name(name)
+    try:
+        volume = client.volumes.get(volume_name)
+    except docker.errors.NotFound:
+        if not create:
+            return None
+        client.volumes.create(volume_name, labels=course_labels(ENGINE, name))
+        return volume_name
+    if not is_course(volume.attrs.get("Labels"), ENGINE, name):
+        raise EngineNameInUse(
+            f"a volume named {volume_name} exists but the course did not create it; it is left alone. "
+            f"Pick another engine name, or remove it yourself if it is yours to lose (`docker volume rm {volume_name}`)."
+        )
+    return volume_name
+
+
+def _subnets(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
+    found = []
+    for network in client.api.networks():
+        for config in (network.get("IPAM") or {}).get("Config") or []:
+            with contextlib.suppress(ValueError, KeyError):
+                subnet = ipaddress.ip_network(config["Subnet"])
+                if isinstance(subnet, ipaddress.IPv4Network):
+                    found.append(subnet)
+    return found
+
+
+def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
+    """The course network for engine containers: reused when the course made it, else created."""
+    try:
+        network = client.networks.get(NETWORK)
+    except docker.errors.NotFound:
+        network = None
+    if network is not None:
+        if not is_course(network.attrs.get("Labels"), ENGINE_NETWORK):
+            raise EngineNameInUse(
+                f"a network named {NETWORK} exists but the course did not create it; it is left alone."
+            )
+        return NETWORK
+    taken = _subnets(client)
+    candidates = [NETWORK_FIRST, *NETWORK_RANGE.subnets(new_prefix=24)]
+    subnet = next((s for s in candidates if not any(s.overlaps(t) for t in taken)), None)
+    if subnet is None:
+        raise EngineError(f"no free /24 in {NETWORK_RANGE} for the engines network")
+    ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet), gateway=str(subnet[1]))])
+    try:
+        client.networks.create(
+            NETWORK,
+            driver="bridge",
+            internal=internal,
+            ipam=ipam,
+            labels=course_labels(ENGINE_NETWORK, "engines"),
+            check_duplicate=True,
+        )
+    except docker.errors.APIError as err:
+        if err.status_code != 409:  # 409: another process created it meanwhile
+            raise EngineError(f"the host engine refused the engines network {NETWORK} ({subnet}): {err}") from err
+    return NETWORK
+
+
+def _address(container: Container) -> str:
+    container.reload()
+    networks = container.attrs["NetworkSettings"]["Networks"]
+    return str((networks.get(NETWORK) or {}).get("IPAddress", ""))
+
+
+def _published(container: Container) -> str | None:
+    ports = (container.attrs["NetworkSettings"].get("Ports") or {}).get(f"{PORT}/tcp") or []
+    return ports[0]["HostPort"] if ports else None
+
+
+def _wait(container: Container, docker_host: str, *, timeout: float) -> str:
+    """Poll the inner engine until it answers; its version. On failure, the end of its log says why."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with (
+            contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException, OSError),
+            contextlib.closing(docker.DockerClient(base_url=docker_host, timeout=3)) as probe,
+        ):
+            return str(probe.version().get("Version", "unknown"))
+        container.reload()
+        if container.status not in ("created", "running") or time.monotonic() > deadline:
+            why = (
+                f"exited ({container.attrs['State'].get('ExitCode')})"
+                if container.status == "exited"
+                else f"gave no answer in {timeout:.0f} s"
+            )
+            tail = container.logs(tail=25).decode(errors="replace")
+            raise EngineStartError(
+                f"the engine in {container.name} {why} at {docker_host}; the end of its log:\n{tail}"
+            )
+        time.sleep(0.25)
+
+
+def _handle(
+    name: str, container: Container, *, client: docker.DockerClient, timeout: float, started: float | None
+) -> DindEngine:
+    port = _published(container)
+    host = f"tcp://127.0.0.1:{port}" if port else f"tcp://{_address(container)}:{PORT}"
+    version = _wait(container, host, timeout=timeout)
+    seconds = time.monotonic() - started if started is not None else 0.0
+    return DindEngine(name, container.name, _volume_name(name), _address(container), host, version, seconds)
+
+
+def _hidden_addresses(client: docker.DockerClient) -> bool:
+    """True when this machine cannot reach container addresses: a remote engine or Docker Desktop's VM."""
+    local_socket = str(client.api.base_url).startswith("http+docker://localhost")
+    return not local_socket or "Docker Desktop" in str(client.info().get("OperatingSystem", ""))
+
+
+def start_engine(
+    name: str = "e28",
+    *,
+    image: str = ENGINE_TAG,
+    build: bool = True,
+    images: Sequence[str] = (),
+    publish: bool | None = None,
+    internal: bool = True,
+    address_pool: str = INNER_POOL,
+    bip: str = INNER_BIP,
+    timeout: float = 120,
+    client: docker.DockerClient | None = None,
+) -> DindEngine:
+    """Start engine ``name`` (or reach it when it already runs) and load ``images`` into it.
+
+    ``build``: build the engine image offline when missing (about 85 s the first time). ``publish``:
+    reach the engine through a port published on 127.0.0.1 instead of the container's address (None:
+    only when the host engine is not a local socket, e.g. Docker Desktop, whose VM hides container
+    addresses); a published engine needs ``internal=False``.
+    """
+    check_name(name)
+    client = client or host_client()
+    running = _own_container(client, name)
+    if running is not None and running.status == "running":
+        engine = _handle(name, running, client=client, timeout=timeout, started=None)
+        if images:
+            engine.load(images)
+        return engine
+    if running is not None:  # stopped or dead: its volume keeps the images; the container is recreated
+        running.remove(force=True)
+    if find_engine_image(tag=image, client=client) is None:
+        if not build:
+            raise EngineError(f"the engine image {image} is missing; build it with ensure_engine_image()")
+        ensure_engine_image(tag=image, client=client)
+    if publish is None:
+        publish = _hidden_addresses(client)
+    volume = _own_volume(client, name, create=True)
+    network = _engines_network(client, internal=internal and not publish)
+    cgroup_v2 = str(client.info().get("CgroupVersion", "1")) == "2"
+    mounts = [Mount("/var/lib/docker", volume, type="volume")]
+    if not cgroup_v2:
+        mounts.append(Mount("/sys/fs/cgroup", "/sys/fs/cgroup", type="bind", read_only=False))
+    dockerd = [
+        f"--host=tcp://0.0.0.0:{PORT}",
+        "--host=unix:///var/run/docker.sock",
+        "--tls=false",
+        f"--bip={bip}",
+        f"--default-address-pool={address_pool}",
+    ]
+    if not cgroup_v2:  # v1 shows the host's whole hierarchy: keep the inner containers' groups apart
+        dockerd.append(f"--cgroup-parent=/{_container_name(name)}")
+    started = time.monotonic()
+    api = client.api
+    host_config = api.create_host_config(
+        cap_add=["ALL"],
+        cap_drop=["SYS_RESOURCE"],
+        security_opt=["seccomp=unconfined", "apparmor=unconfined"],
+        device_cgroup_rules=["a *:* rwm"],
+        tmpfs={"/run": "", "/tmp": ""},
+        mounts=mounts,
+        cgroupns="private" if cgroup_v2 else None,
+        network_mode=network,
+        port_bindings={PORT: ("127.0.0.1", None)} if publish else None,
+    )
+    # The CLI's `--security-opt systempaths=unconfined` is client-side: it empties these two lists,
+    # which docker-py has no argument for.
+    host_config["MaskedPaths"] = []
+    host_config["ReadonlyPaths"] = []
+    created: dict[str, str] = {}
+    try:
+        created = api.create_container(
+            image,
+            ["sh", "-c", ENTRYPOINT, "dind", *dockerd],
+            name=_container_name(name),
+            hostname=name,
+            labels=course_labels(ENGINE, name),
+            environment={"container": "docker"},
+            ports=[PORT] if publish else None,
+            host_config=host_config,
+        )
+        api.start(created["Id"])
+        container = client.containers.get(created["Id"])
+    except docker.errors.APIError as err:
+        if created:  # by id: the name may belong to a learner's container made meanwhile
+            with contextlib.suppress(docker.errors.APIError):
+                api.remove_container(created["Id"], force=True)
+        raise EngineStartError(f"the host engine refused to start engine {name}: {err}") from err
+    try:
+        engine = _handle(name, container, client=client, timeout=timeout, started=started)
+    except EngineStartError:
+        container.remove(force=True)
+        raise
+    if images:
+        engine.load(images)
+    return engine
+
+
+def reach_engine(name: str = "e28", *, timeout: float = 30, client: docker.DockerClient | None = None) -> DindEngine:
+    """The running engine ``name``; :class:`ContainerNotFound` when it does not run."""
+    check_name(name)
+    client = client or host_client()
+    container = _own_container(client, name)
+    if container is None or container.status != "running":
+        raise ContainerNotFound(f"engine {name} does not run; start it with start_engine({name!r})")
+    return _handle(name, container, client=client, timeout=timeout, started=None)
+
+
+def stop_engine(name: str = "e28", *, client: docker.DockerClient | None = None) -> bool:
+    """Remove engine ``name``'s container (its volume, with the inner images, stays). False if none."""
+    check_name(name)
+    client = client or host_client()
+    container = _own_container(client, name)
+    if container is None:
+        return False
+    with contextlib.suppress(docker.errors.NotFound):
+        container.remove(force=True)
+    remove_cgroups(name)
+    return True
+
+
+def remove_cgroups(name: str) -> None:
+    """On cgroup v1 the inner engine made its containers' groups under the host's hierarchy (see
+    ``--cgroup-parent``); once the engine is gone they are empty and are removed. Never forced: rmdir
+    refuses a group that still has processes. Nothing to do for a remote host engine or on v2."""
+    groups = list(Path("/sys/fs/cgroup").glob(f"*/{_container_name(name)}"))
+    for _ in range(100):  # the engine's processes may take a few seconds to die under load
+        for group in groups:
+            for folder, _, _ in os.walk(group, topdown=False):  # children before parents
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
+        groups = [group for group in groups if group.exists()]
+        if not groups:
+            return
+        time.sleep(0.1)
+
+
+def remove_engine(name: str = "e28", *, client: docker.DockerClient | None = None) -> bool:
+    """Remove engine ``name``'s container and its volume. False when neither existed."""
+    client = client or host_client()
+    stopped = stop_engine(name, client=client)
+    volume = _own_volume(client, name, create=False)
+    if volume is not None:
+        with contextlib.suppress(docker.errors.NotFound):
+            client.volumes.get(volume).remove(force=True)
+    return stopped or volume is not None
+
+
+@contextlib.contextmanager
+def dind_engine(name: str = "e28", *, keep_volume: bool = True, **options: object) -> Iterator[DindEngine]:
+    """``with dind_engine("e28", images=CORE_IMAGES) as engine:`` ... the container is removed after."""
+    engine = start_engine(name, **options)  # type: ignore[arg-type]
+    try:
+        yield engine
+    finally:
+        (stop_engine if keep_volume else remove_engine)(name)
