@@ -120,13 +120,15 @@ def learner(dist, tmp_path_factory) -> Learner:
     home.mkdir()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     started = time.monotonic()
-    python = str(venv / "bin" / "python")
+    learner = Learner(venv, home, 0.0)
     install = subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(_wheel(dist)), "nbval>=0.11", "pytest>=8"],
+        [learner.bin("python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(_wheel(dist)), "nbval>=0.11", "pytest>=8"],
         capture_output=True, text=True, timeout=1800, cwd=root,
     )  # fmt: skip
     assert install.returncode == 0, install.stdout[-4000:] + install.stderr[-4000:]
-    return Learner(venv, home, time.monotonic() - started)
+    learner.install_seconds = time.monotonic() - started
+    print(f"pip install of the wheel into a fresh venv: {learner.install_seconds:.0f} s")
+    return learner
 
 
 def test_the_installed_package_is_the_wheel_not_the_repository(learner, tmp_path):
