@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+from dockernet_nb.checks import basics, routing
 from dockernet_nb.checks.basics import (
     check_default_gateway,
     check_loopback_prediction,
@@ -34,14 +35,6 @@ __all__ = [
     "ask",
     "exercise",
     "question",
-    "check_smallest_image",
-    "check_redis_address",
-    "check_redis_greeting",
-    "check_default_gateway",
-    "check_loopback_prediction",
-    "check_published_uptime",
-    "check_on_both_networks",
-    "check_web_closed_to_lan1",
-    "check_ospf_detour",
-    "check_proxy_or_dnat",
+    *basics.__all__,
+    *routing.__all__,
 ]
