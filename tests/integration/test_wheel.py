@@ -81,6 +81,13 @@ def test_the_wheel_holds_every_lesson_and_recording(dist):
         for recording in RECORDINGS:
             assert wheel.read(f"dockernet_nb/recordings/{recording.name}") == recording.read_bytes()
         assert "dockernet_nb/lab_config/labconfig/default_setting_overrides.json" in names
+        # Everything the package holds in the source (code and data alike) is in the wheel.
+        source = {
+            path.relative_to(REPO).as_posix()
+            for path in (REPO / "dockernet_nb").rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        }
+        assert source - names == set()
         assert f"dockernet_nb-{VERSION}.dist-info/licenses/LICENSE" in names
         metadata = wheel.read(f"dockernet_nb-{VERSION}.dist-info/METADATA").decode()
         entry_points = wheel.read(f"dockernet_nb-{VERSION}.dist-info/entry_points.txt").decode()
