@@ -13,7 +13,7 @@ Example::
 
 from __future__ import annotations
 
-from dockernet_nb.checks import basics, routing
+from dockernet_nb.checks import basics, breakfix, routing
 from dockernet_nb.checks.basics import (
     check_default_gateway,
     check_loopback_prediction,
@@ -23,6 +23,7 @@ from dockernet_nb.checks.basics import (
     check_redis_greeting,
     check_smallest_image,
 )
+from dockernet_nb.checks.breakfix import check_break_fix
 from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
 from dockernet_nb.checks.routing import check_ospf_detour, check_proxy_or_dnat, check_web_closed_to_lan1
@@ -37,4 +38,5 @@ __all__ = [
     "question",
     *basics.__all__,
     *routing.__all__,
+    *breakfix.__all__,
 ]
