@@ -1,0 +1,33 @@
+"""`dockernet-nb clean [--all] [--dry-run]`: remove what dead kernels left behind, and only labelled things."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add(commands) -> None:
+    parser = commands.add_parser("clean", help="remove what dead kernels left behind (--all: every course object)")
+    parser.add_argument("--all", action="store_true", help="every course container and network, running kernels' too")
+    parser.add_argument("--dry-run", action="store_true", help="list, remove nothing")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dockernet_nb.engine.connection import answers, how_to_get_an_engine
+    from dockernet_nb.engine.sweep import course_objects, remove_objects
+
+    if not answers():
+        print(how_to_get_an_engine())
+        return 1
+    objects = course_objects("all" if args.all else "stale")
+    what = "course object(s)" if args.all else "course object(s) left by kernels that no longer run"
+    if objects.empty:
+        print(f"No {what}: nothing to remove.")
+        return 0
+    print(objects.to_string(index=False))
+    if args.dry_run:
+        print(f"--dry-run: would remove these {len(objects)} {what}.")
+        return 0
+    remove_objects(objects)
+    print(f"Removed {len(objects)} {what}. Nothing without the course label was touched.")
+    return 0
