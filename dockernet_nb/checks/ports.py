@@ -12,6 +12,7 @@ is what this engine does, whatever its version or its docker-proxy setting. Exam
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dockernet_nb.checks.exercise import ask, exercise, question
@@ -125,6 +126,8 @@ def check_published_uptime(answer: ContainerHandle | str | None, *, port: int = 
     name = _container_name(answer)
     if name is None:
         return failed("answer should be the handle dnb.run(..., detach=True) returned.", hint)
+    if re.fullmatch(r"[\d.]*:?\d+:\d+(/\w+)?", name):
+        return failed(f"{name!r} is what ports= takes; answer should be the handle dnb.run(..., detach=True) returned.", hint)
     live = ask("published_server", name=name, port=port)
     if live is None:
         return failed(f"no container named {name!r} runs now.", hint)
