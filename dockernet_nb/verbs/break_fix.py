@@ -20,9 +20,9 @@ from dockernet_nb.breakfix import faults, setups
 from dockernet_nb.engine import labels
 from dockernet_nb.engine.kind import engine_kind
 from dockernet_nb.errors import DockernetError, InvalidInput, NotRecorded
+from dockernet_nb.questions import ask, question
 from dockernet_nb.records import CheckResult, FaultLab
 from dockernet_nb.replay import recordable
-from dockernet_nb.questions import ask, question
 
 __all__ = ["break_fix", "check_fix", "fault_hint", "explain_fault"]
 
