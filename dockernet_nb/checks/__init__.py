@@ -14,7 +14,9 @@ Example::
 from __future__ import annotations
 
 from dockernet_nb.checks.basics import (
+    check_bridge_isolation,
     check_default_gateway,
+    check_engine_name,
     check_loopback_prediction,
     check_on_both_networks,
     check_published_uptime,
@@ -35,8 +37,10 @@ __all__ = [
     "exercise",
     "question",
     "check_smallest_image",
+    "check_engine_name",
     "check_redis_address",
     "check_redis_greeting",
+    "check_bridge_isolation",
     "check_default_gateway",
     "check_loopback_prediction",
     "check_published_uptime",
