@@ -165,7 +165,7 @@ def check_engine_name(answer: str | None, *, name: str = "web") -> CheckResult:
     truth = labels.docker_name(name)
     if given == truth:
         return passed(
-            f"the engine will call it {truth}; inside its networks it also answers to {name}. "
+            f"the engine will call it {truth}; on a network of the course, other containers also reach it as {name}. "
             "Now verify it: run the next cell, which starts it."
         )
     if given == name:
