@@ -46,8 +46,12 @@ def ask(question: str, **params: Any) -> Any:
     return asker(**params)
 
 
-def exercise(name: str) -> Callable[[C], C]:
-    """Make ``check`` an exercise's check: never raises for the answer, records each attempt."""
+def exercise(name: str | Callable[[Any], str]) -> Callable[[C], C]:
+    """Make ``check`` an exercise's check: never raises for the answer, records each attempt.
+
+    ``name`` is the exercise's id in the notebook's metadata and the progress file, or a function of the
+    answer giving it (one check serving several exercises, e.g. one per break-fix lab).
+    """
 
     def decorate(check: C) -> C:
         @functools.wraps(check)
@@ -62,9 +66,9 @@ def exercise(name: str) -> Callable[[C], C]:
                 )
             except DockernetError as e:
                 result = failed(f"the check could not ask the engine: {e}", "Run the cells above again, then the check.")
-            shown = dataclasses.replace(result, exercise=name)
+            shown = dataclasses.replace(result, exercise=name(answer) if callable(name) else name)
             if answer is not None:
-                ledger.attempt(labels.lesson(), name, passed=shown.ok, hint_shown=not shown.ok and bool(shown.hint))
+                ledger.attempt(labels.lesson(), shown.exercise, passed=shown.ok, hint_shown=not shown.ok and bool(shown.hint))
             return shown
 
         run.exercise = name  # type: ignore[attr-defined]

@@ -146,9 +146,10 @@ class LabServer:
         pytest.fail(f"JupyterLab did not answer on {self.base} within {SERVER_START_S} s.\n{self.log_tail()}")
 
     def kernel_owner_prefixes(self) -> list[str]:
-        """The owner-label prefixes (host:pid:) of the kernels this server runs."""
+        """The owner-label prefixes (<machine>/<pid namespace>:pid:) of the kernels this server runs."""
         assert self.process is not None
-        return [f"{socket.gethostname()}:{pid}:" for pid in _children(self.process.pid)]
+        where = labels.owner().split(":", 1)[0]  # the same machine and pid namespace as this test
+        return [f"{where}:{pid}:" for pid in _children(self.process.pid)]
 
     def log_tail(self, lines: int = 40) -> str:
         try:
