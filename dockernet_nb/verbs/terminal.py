@@ -13,7 +13,7 @@ two ways to do the same:
   ``sh -c LINE``.
 
 Each line goes through :func:`dnb.exec <dockernet_nb.verbs.containers.exec>` or :func:`dnb.run
-<dockernet_nb.verbs.containers.run>`, so it is recorded and replayed like any cell: replay mode answers
+<dockernet_nb.verbs.run.run>`, so it is recorded and replayed like any cell: replay mode answers
 the lines the recorded lesson sent and, for any other line, says which those are. The widget's Enter
 key and Send button call :meth:`Terminal.send`, so tests drive the same code without a browser. The
 widget shows only in a JupyterLab session a learner watches; elsewhere (nbval, the recorder, a
@@ -35,7 +35,8 @@ from dockernet_nb.engine.objects import find_container, network_docker_name
 from dockernet_nb.errors import DockernetError, InvalidInput, NotRecorded
 from dockernet_nb.records import CommandResult, ContainerHandle, DockerCommand, NetworkHandle
 from dockernet_nb.verbs import containers as container_verbs
-from dockernet_nb.verbs.common import name_of, net_name_of
+from dockernet_nb.verbs.common import argv_of, checked_timeout, name_of, net_name_of
+from dockernet_nb.verbs.run import run
 
 __all__ = ["terminal", "Terminal", "TerminalLine"]
 
@@ -107,11 +108,11 @@ class Terminal:
             raise InvalidInput("net= is for one-off containers (with image=); a running container keeps its own networks.")
         if program is not None and not isinstance(program, str):
             raise InvalidInput(f"program must be a command as text, like 'redis-cli -h redis'; got {program!r}.")
-        self.program = container_verbs.argv_of(program) if program and program.strip() else []
+        self.program = argv_of(program) if program and program.strip() else []
         self.container = container
         self.image = image
         self.net = net
-        container_verbs._check_timeout(timeout)
+        checked_timeout(timeout)
         self.timeout = timeout  # as given: a line's recorded call then matches the same dnb.run/dnb.exec cell
         self.prompt = prompt if prompt is not None else f"{self._target()}$ "
         self.lines: list[TerminalLine] = []
@@ -200,7 +201,7 @@ class Terminal:
         command = self.command_for(line)
         if self.container is not None:
             return container_verbs.exec(self.container, command, timeout=self.timeout)
-        return container_verbs.run(str(self.image), command, net=self.net, timeout=self.timeout)
+        return run(str(self.image), command, net=self.net, timeout=self.timeout)
 
     def recorded_lines(self) -> list[str]:
         """In replay mode, the lines the recording can answer for this console (in the order recorded)."""
