@@ -28,6 +28,7 @@ __all__ = [
     "TopologySnapshot",
     "EngineNote",
     "FaultLab",
+    "CheckResult",
     "RECORD_TYPES",
     "command_lines",
     "commands_html",
@@ -330,6 +331,29 @@ class FaultLab:
             "<div style='border-left:4px solid #c62828;padding-left:8px'>"
             f"{html.escape(first)}<br><b>{html.escape(reported)}</b><br><i>{html.escape(rest)}</i></div>"
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """An exercise check's verdict: "Correct", or "Not yet" with a hint."""
+
+    ok: bool
+    message: str
+    hint: str = ""
+    exercise: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        mark = "Correct" if self.ok else "Not yet"
+        text = f"{mark}: {self.message}"
+        return text + (f"\nHint: {self.hint}" if self.hint and not self.ok else "")
+
+    def _repr_html_(self) -> str:
+        colour, mark = ("#2e7d32", "&#10004; Correct") if self.ok else ("#c62828", "&#10008; Not yet")
+        hint = f"<br><i>Hint:</i> {html.escape(self.hint)}" if self.hint and not self.ok else ""
+        return f"<div style='color:{colour}'><b>{mark}</b>: {html.escape(self.message)}{hint}</div>"
 
 
 # The records a recording may hold, by name: replay rebuilds answers only from this table.

@@ -18,32 +18,12 @@ from typing import Any, TypeVar
 from dockernet_nb import ledger
 from dockernet_nb.checks.result import CheckResult, failed
 from dockernet_nb.engine import labels
-from dockernet_nb.errors import DockernetError, InvalidInput, NotRecorded
-from dockernet_nb.replay import recordable
+from dockernet_nb.errors import DockernetError, NotRecorded
+from dockernet_nb.questions import QUESTIONS, ask, question
 
 __all__ = ["question", "ask", "exercise", "QUESTIONS"]
 
-QUESTIONS: dict[str, Callable[..., Any]] = {}
 C = TypeVar("C", bound=Callable[..., CheckResult])
-
-
-def question(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a function that asks the engine something a check needs (its answer must be JSON data)."""
-
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        QUESTIONS[name] = fn
-        return fn
-
-    return register
-
-
-@recordable
-def ask(question: str, **params: Any) -> Any:
-    """The engine's answer to one of the checks' questions (recorded, so replay mode can judge too)."""
-    asker = QUESTIONS.get(question)
-    if asker is None:
-        raise InvalidInput(f"No check asks {question!r}.")
-    return asker(**params)
 
 
 def exercise(name: str | Callable[[Any], str]) -> Callable[[C], C]:

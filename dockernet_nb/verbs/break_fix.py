@@ -3,9 +3,9 @@
 The verb builds a working set-up (see :mod:`dockernet_nb.breakfix.setups`), breaks it with one fault
 from the catalogue chosen by ``seed`` (random unless given; shown, so an instructor can give a class
 the same fault or every learner their own), and answers with only what a user would report. The
-learner investigates with the course's verbs and fixes it any way that works; ``lab.check()`` tries
+learner investigates with the course's verbs and fixes it any way that works; ``dnb.check_fix(lab)`` tries
 what the user tried, and everything else the set-up does, so a "fix" that breaks something else is
-not one. ``lab.hint()`` gives hints one at a time; ``lab.explain()`` says what was broken. Attempts,
+not one. ``dnb.fault_hint(lab)`` gives hints one at a time; ``dnb.explain_fault(lab)`` says what was broken. Attempts,
 hints and time go to the learner's progress file.
 """
 
@@ -17,12 +17,11 @@ from typing import Any
 
 from dockernet_nb import ledger, replay
 from dockernet_nb.breakfix import faults, setups
-from dockernet_nb.checks.exercise import ask, question
-from dockernet_nb.checks.result import CheckResult, failed, passed
 from dockernet_nb.engine import labels
 from dockernet_nb.engine.kind import engine_kind
 from dockernet_nb.errors import DockernetError, InvalidInput, NotRecorded
-from dockernet_nb.records import FaultLab
+from dockernet_nb.questions import ask, question
+from dockernet_nb.records import CheckResult, FaultLab
 from dockernet_nb.replay import recordable
 
 __all__ = ["break_fix", "check_fix", "fault_hint", "explain_fault"]
@@ -55,10 +54,11 @@ def _shop() -> dict[str, str]:
 
 
 @question("fault_tries")
-def _fault_tries(setup: str, after: str = "") -> dict[str, Any]:
+def _fault_tries(setup: str, after: str = "") -> list[list[Any]]:
     # ``after`` (what the learner did since the lab broke) only tells recorded answers apart.
+    # A list of [what, ok, said]: the tries have an order, and the check reads them in it.
     tries = setups.LAB_TRIES if setup == "lab" else setups.SHOP_TRIES
-    return {what: list(attempt()) for what, attempt in tries.items()}
+    return [[what, *attempt()] for what, attempt in tries.items()]
 
 
 def check_fix(lab: FaultLab) -> CheckResult:
@@ -66,19 +66,20 @@ def check_fix(lab: FaultLab) -> CheckResult:
     try:
         seen = ask("fault_tries", setup=lab.setup, after=replay.trail())
     except NotRecorded:
-        result = failed(
+        result = CheckResult(
+            False,
             "replay mode has no record of the set-up after this fix: the recording holds only the reference fix.",
-            "Try the reference fix shown by lab.explain(), or run the course live (`dockernet-nb lab`).",
+            "Try the reference fix shown by dnb.explain_fault(lab), or run the course live (`dockernet-nb lab`).",
         )
     except DockernetError as e:
-        result = failed(f"the check could not try the set-up: {e}", "Is the set-up still there? dnb.containers() shows it.")
+        result = CheckResult(False, f"the check could not try the set-up: {e}", "Is the set-up still there? dnb.containers() shows it.")
     else:
-        broken = [f"{what}: {said}" for what, (ok, said) in seen.items() if not ok]
+        broken = [f"{what}: {said}" for what, ok, said in seen if not ok]
         if broken:
-            result = failed("still broken: " + "; ".join(broken), "lab.hint() gives a hint; dnb.containers(), "
+            result = CheckResult(False, "still broken: " + "; ".join(broken), "dnb.fault_hint(lab) gives a hint; dnb.containers(), "
                             "dnb.inspect_routes(), dnb.reachability() help you look.")
         else:
-            result = passed("every try works again: " + "; ".join(seen) + ".")
+            result = CheckResult(True, "every try works again: " + "; ".join(what for what, _, _ in seen) + ".")
     return dataclasses.replace(result, exercise=f"fix-{lab.fault}")
 
 
