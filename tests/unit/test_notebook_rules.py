@@ -93,7 +93,6 @@ PENDING: dict[str, set[str]] = {
     "05-router-and-lans.ipynb": {"solutions", "time", "first-output", "widgets"},
     "06-routing-daemon.ipynb": {"solutions", "test-code", "time", "first-output", "widgets"},
     "07-where-a-published-port-goes.ipynb": {"solutions", "time", "first-output"},
-    "17-break-fix.ipynb": {"first-output"},
     "90-lab-console.ipynb": {"time", "first-output", "widgets"},
 }
 
