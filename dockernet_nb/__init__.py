@@ -89,6 +89,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
     from dockernet_nb.verbs.setup import setup as setup
     from dockernet_nb.verbs.tcp import tcp_request as tcp_request
+    from dockernet_nb.verbs.terminal import terminal as terminal
     from dockernet_nb.verbs.topology import topology as topology
 
 __version__ = "0.2.0"
@@ -125,6 +126,7 @@ _VERBS = {
     "topology": "verbs.topology",
     "packet_path": "verbs.packet_path",
     "lab_console": "verbs.console",
+    "terminal": "verbs.terminal",
     "iptables_rules": "verbs.firewall",
     "host_iptables_rules": "verbs.firewall",
     "add_rule": "verbs.firewall",

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from dockernet_nb.checks import basics, breakfix, ports, routing
 from dockernet_nb.checks.basics import (
+    check_bridge_isolation,
     check_default_gateway,
+    check_engine_name,
     check_loopback_prediction,
     check_on_both_networks,
     check_redis_address,
