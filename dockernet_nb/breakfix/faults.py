@@ -18,7 +18,7 @@ from dockernet_nb.engine.kind import EngineKind
 from dockernet_nb.verbs import containers, networks, run
 from dockernet_nb.verbs.lookups import gateway_of
 
-__all__ = ["Fault", "CATALOGUE", "by_id", "offered_here"]
+__all__ = ["Fault", "CATALOGUE", "by_id", "offered_here", "for_seed"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,3 +249,11 @@ def by_id(fault_id: str) -> Fault:
 def offered_here(kind: EngineKind) -> tuple[Fault, ...]:
     return tuple(f for f in CATALOGUE if f.offered(kind))
 
+
+def for_seed(seed: int, kind: EngineKind) -> Fault:
+    """The fault a seed picks: the same one on every engine where it is true (else the next that is)."""
+    for step in range(len(CATALOGUE)):
+        fault = CATALOGUE[(seed + step) % len(CATALOGUE)]
+        if fault.offered(kind):
+            return fault
+    raise LookupError("no fault is true on this engine")

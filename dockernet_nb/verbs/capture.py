@@ -447,4 +447,4 @@ def ladder(packets: pd.DataFrame | Capture, *, title: str | None = None, max_pac
         raise InvalidInput("ladder draws the packets of a capture: pass cap.packets, or what dnb.stop_capture returned.")
     figure = draw_ladder(frame, title=title, max_packets=max_packets)
     docker = getattr(frame, "docker", ())
-    return Picture(figure, docker=tuple(docker), alt=ladder_alt(frame, max_packets=max_packets))
+    return Picture(figure, docker=tuple(docker), text=ladder_alt(frame, max_packets=max_packets))
