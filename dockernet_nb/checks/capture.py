@@ -54,9 +54,11 @@ def _gateway_answer(container: str, net: str, port: int) -> dict[str, Any] | Non
 def check_dns_port(answer: int | None) -> CheckResult:
     """14: the port alice's DNS queries really go to (after Docker's NAT rule), read from the capture."""
     hint = "In the first capture, look at the dst_port of the rows whose `to` is Docker DNS (the queries, not the answers)."
+    # Asked even without an answer: the port differs from run to run, and a recording must hold the
+    # port of the run whose capture the learner reads (the lesson's own), not the solutions' run.
+    port = ask("embedded_dns_port", container="alice")
     if answer is None:
         return no_answer(hint)
-    port = ask("embedded_dns_port", container="alice")
     if port is None:
         return failed("alice is not running, or Docker's DNS server was not found in it.", "Run the cells of section 1 again.")
     if isinstance(answer, bool) or not isinstance(answer, int):
@@ -84,7 +86,7 @@ def check_unforwarded_port(answer: str | None) -> CheckResult:
     )
     if answer is None:
         return no_answer(hint)
-    given = str(answer).strip()
+    given = answer.strip() if isinstance(answer, str) else str(answer)  # str() of replayed text adds its note
     if given not in ANSWERS:
         return failed(f"answer with one of {', '.join(repr(a) for a in ANSWERS)}; got {answer!r}.", hint)
     truth = ask("gateway_answer", container="alice", net="lan", port=8014)

@@ -63,31 +63,49 @@ def _in_lab(argv: list[str]) -> Any:
     return container_verbs.exec(LAB, argv)
 
 
-@question("hand_namespace")
-def _hand_namespace(pid: int) -> dict[str, Any] | None:
-    """A namespace built by hand in the lab, named by a process in it: its addresses, its links' bridge, a ping."""
+_HOLDERS = (
+    "for p in $(ls /proc | grep -E '^[0-9]+$'); do "
+    '[ "$(readlink /proc/$p/ns/net)" = "$(readlink /proc/1/ns/net)" ] || echo $p; done'
+)
+
+
+@question("hand_namespaces")
+def _hand_namespaces() -> list[dict[str, Any]] | None:
+    """Every namespace built by hand in the lab: a process that holds it, its addresses, its links' bridge, a ping to red.
+
+    One question whatever the learner answers, so a recording answers it for a right answer and a wrong one alike.
+    """
     try:
         lab_links = ip_link.parse(_in_lab(["ip", "link", "show"]).stdout)
     except NotFound:
         return None
-    enter = ["nsenter", f"--net=/proc/{int(pid)}/ns/net"]
-    links = _in_lab([*enter, "ip", "link", "show"])
-    if not links.ok:
-        return {"exists": False, "error": links.output.strip()[-200:]}
-    addresses = ip_addr.parse(_in_lab([*enter, "ip", "-4", "addr", "show"]).stdout)
-    masters = {}
-    for link in ip_link.parse(links.stdout).itertuples():
-        if link.name == "lo" or pd.isna(link.iflink):
+    found, seen = [], set()
+    for pid in (int(p) for p in _in_lab(["sh", "-c", _HOLDERS]).stdout.split()):
+        enter = ["nsenter", f"--net=/proc/{pid}/ns/net"]
+        namespace = _in_lab(["readlink", f"/proc/{pid}/ns/net"]).stdout.strip()
+        links = _in_lab([*enter, "ip", "link", "show"])
+        if not links.ok or namespace in seen:
             continue
-        peer = lab_links[lab_links["ifindex"] == link.iflink]
-        masters[str(link.name)] = None if peer.empty or pd.isna(peer["master"].iloc[0]) else str(peer["master"].iloc[0])
-    ping = _in_lab([*enter, "ping", "-c", "1", "-W", "2", RED_ADDRESS])
-    return {
-        "exists": True,
-        "addresses": sorted(f"{r.ipv4}/{r.prefixlen}" for r in addresses.dropna(subset=["ipv4"]).itertuples() if r.name != "lo"),
-        "masters": masters,
-        "ping": ping.ok,
-    }
+        seen.add(namespace)
+        addresses = ip_addr.parse(_in_lab([*enter, "ip", "-4", "addr", "show"]).stdout)
+        masters = {}
+        for link in ip_link.parse(links.stdout).itertuples():
+            if link.name == "lo" or pd.isna(link.iflink):
+                continue
+            peer = lab_links[lab_links["ifindex"] == link.iflink]
+            masters[str(link.name)] = None if peer.empty or pd.isna(peer["master"].iloc[0]) else str(peer["master"].iloc[0])
+        ping = _in_lab([*enter, "ping", "-c", "1", "-W", "2", RED_ADDRESS])
+        found.append(
+            {
+                "pid": pid,
+                "addresses": sorted(
+                    f"{r.ipv4}/{r.prefixlen}" for r in addresses.dropna(subset=["ipv4"]).itertuples() if r.name != "lo"
+                ),
+                "masters": masters,
+                "ping": ping.ok,
+            }
+        )
+    return found
 
 
 def _pid_with(address: str) -> int | None:
@@ -141,7 +159,7 @@ def check_host_peer(answer: str | None) -> CheckResult:
     truth = ask("host_peer", container="loner")
     if truth is None:
         return failed("there is no container loner any more.", "Run the cells of section 1 again, then this one.")
-    given = str(answer).strip()
+    given = answer.strip() if isinstance(answer, str) else str(answer)  # str() of replayed text adds its note
     if truth["veth"] and given == truth["veth"]:
         return passed(
             f"loner's eth0 names index {truth['iflink']} as its peer, and on the host that is {given}, plugged into "
@@ -160,18 +178,19 @@ def check_host_peer(answer: str | None) -> CheckResult:
 def check_third_namespace(answer: int | None) -> CheckResult:
     """13: a third namespace, green, at 172.16.13.4, plugged into br0, that reaches red."""
     hint = (
-        "Repeat the steps for red with a new process (new_namespace()): a veth pair veth-green/eth0 into it, veth-green "
+        "Repeat the steps for red with a new process (new_namespace('green')): a veth pair veth-green/eth0 into it, veth-green "
         f"into br0 and up, then in green {GREEN_ADDRESS}/24 on eth0 and eth0 up. Answer the process id that holds green."
     )
     if answer is None:
         return no_answer(hint)
     if isinstance(answer, bool) or not isinstance(answer, int):
         return failed(f"answer should be the process id (a number, like red), got {answer!r}.", hint)
-    state = ask("hand_namespace", pid=answer)
-    if state is None:
+    namespaces = ask("hand_namespaces")
+    if namespaces is None:
         return failed("there is no lab container.", "Run the cells that start lab and build red and blue first.")
-    if not state["exists"]:
-        return failed(f"no process {answer} with a network namespace runs in lab.", hint)
+    state = next((n for n in namespaces if n["pid"] == answer), None)
+    if state is None:
+        return failed(f"no process {answer} in lab holds a namespace of its own.", hint)
     if f"{GREEN_ADDRESS}/24" not in state["addresses"]:
         return failed(f"that namespace has {', '.join(state['addresses']) or 'no IPv4 address'}, not {GREEN_ADDRESS}/24.", hint)
     if "br0" not in state["masters"].values():
@@ -207,7 +226,7 @@ def check_nat_source(answer: str | None) -> CheckResult:
     seen = truth["seen"]
     if seen is None:
         return failed("the connection from red did not reach web.", "Check red's default route (via 172.16.13.1).")
-    given = str(answer).strip()
+    given = answer.strip() if isinstance(answer, str) else str(answer)  # str() of replayed text adds its note
     if given == seen:
         return passed(
             f"web logged {seen}: lab's own address. red's {RED_ADDRESS} never left the lab; MASQUERADE "

@@ -34,6 +34,10 @@ class ReplayedText(str):
     def __repr__(self) -> str:
         return f"{self.note}\n{str.__repr__(self)}"
 
+    def __format__(self, spec: str) -> str:
+        # f"ping {address}" builds a command or a sentence from the text itself, as in a live run.
+        return str.__format__(str.__str__(self), spec)
+
 
 class Replayed:
     """A recorded record (handle, result) that shows it was replayed; attributes pass through."""

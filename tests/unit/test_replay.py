@@ -38,6 +38,9 @@ def test_records_text_and_errors_come_back_marked():
     assert replay.decode(replay.encode(handle), NOTE).addresses == {"mynet": "172.24.0.2"}
     text = replay.decode(replay.encode(" 23:13:29 up 3 min\n"), NOTE)
     assert str(text) == NOTE + "\n 23:13:29 up 3 min\n"
+    # Text put into a command or a sentence is the text alone, as live: f"ping {dnb.address_of(...)}".
+    address = replay.decode(replay.encode("172.24.0.2"), NOTE)
+    assert f"ping -c 1 {address}" == "ping -c 1 172.24.0.2" and f"{address:>12}" == "  172.24.0.2"
     error = {"type": "error", "class": "ConnectionRefused", "message": "Connection to 127.0.0.1:8000 was refused"}
     with pytest.raises(dnb.ConnectionRefused, match="was refused") as caught:
         replay.decode(error, NOTE)
