@@ -69,6 +69,14 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.ospf import ospf_routes as ospf_routes
     from dockernet_nb.verbs.ospf import wait_for_frr as wait_for_frr
     from dockernet_nb.verbs.ospf import wait_for_ospf as wait_for_ospf
+    from dockernet_nb.verbs.overlay import capture_vxlan as capture_vxlan
+    from dockernet_nb.verbs.overlay import create_overlay as create_overlay
+    from dockernet_nb.verbs.overlay import node_exec as node_exec
+    from dockernet_nb.verbs.overlay import node_interfaces as node_interfaces
+    from dockernet_nb.verbs.overlay import node_networks as node_networks
+    from dockernet_nb.verbs.overlay import node_ping as node_ping
+    from dockernet_nb.verbs.overlay import node_routes as node_routes
+    from dockernet_nb.verbs.overlay import node_run as node_run
     from dockernet_nb.verbs.probes import inspect_interfaces as inspect_interfaces
     from dockernet_nb.verbs.probes import inspect_routes as inspect_routes
     from dockernet_nb.verbs.probes import ping as ping
@@ -79,6 +87,17 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.servers import connections as connections
     from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
     from dockernet_nb.verbs.setup import setup as setup
+    from dockernet_nb.verbs.swarm import create_service as create_service
+    from dockernet_nb.verbs.swarm import ipvs_support as ipvs_support
+    from dockernet_nb.verbs.swarm import node_requests as node_requests
+    from dockernet_nb.verbs.swarm import reach_service as reach_service
+    from dockernet_nb.verbs.swarm import service_tasks as service_tasks
+    from dockernet_nb.verbs.swarm import start_nodes as start_nodes
+    from dockernet_nb.verbs.swarm import stop_node as stop_node
+    from dockernet_nb.verbs.swarm import swarm_init as swarm_init
+    from dockernet_nb.verbs.swarm import swarm_nodes as swarm_nodes
+    from dockernet_nb.verbs.swarm import swarm_topology as swarm_topology
+    from dockernet_nb.verbs.swarm import who_answers as who_answers
     from dockernet_nb.verbs.tcp import tcp_request as tcp_request
     from dockernet_nb.verbs.topology import topology as topology
 
@@ -123,6 +142,25 @@ _VERBS = {
     "ospf_neighbours": "verbs.ospf",
     "ospf_routes": "verbs.ospf",
     "wait_for_ospf": "verbs.ospf",
+    "start_nodes": "verbs.swarm",
+    "swarm_init": "verbs.swarm",
+    "swarm_nodes": "verbs.swarm",
+    "stop_node": "verbs.swarm",
+    "create_service": "verbs.swarm",
+    "service_tasks": "verbs.swarm",
+    "who_answers": "verbs.swarm",
+    "reach_service": "verbs.swarm",
+    "ipvs_support": "verbs.swarm",
+    "node_requests": "verbs.swarm",
+    "swarm_topology": "verbs.swarm",
+    "create_overlay": "verbs.overlay",
+    "node_networks": "verbs.overlay",
+    "node_run": "verbs.overlay",
+    "node_exec": "verbs.overlay",
+    "node_ping": "verbs.overlay",
+    "node_interfaces": "verbs.overlay",
+    "node_routes": "verbs.overlay",
+    "capture_vxlan": "verbs.overlay",
     "plot_rtt": "display.plots",
     "plot_interfaces": "display.plots",
     "plot_reachability": "display.plots",

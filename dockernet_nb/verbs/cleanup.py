@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from dockernet_nb.engine import commands
-from dockernet_nb.engine.sweep import course_objects, remove_objects
+from dockernet_nb.engine.connection import client, engine_errors
+from dockernet_nb.engine.spawn.nodes import remove_nodes
+from dockernet_nb.engine.sweep import OBJECT_COLUMNS, course_objects, remove_objects
 from dockernet_nb.replay import recordable
 
 __all__ = ["cleanup"]
@@ -16,13 +18,23 @@ def cleanup(*, everything: bool = False, dry_run: bool = False) -> pd.DataFrame:
     """Remove this session's containers and networks, and those left by kernels that died.
 
     ``everything=True`` removes every course object on the engine (other running kernels' too).
-    Returns a frame of what was (or, with ``dry_run=True``, would be) removed.
+    Engine nodes of a multi-host lesson go first, whole: container, volume and everything their engines
+    held (kind ``node``). Returns a frame of what was (or, with ``dry_run=True``, would be) removed.
     Example::
 
         >>> dnb.cleanup()        # doctest: +SKIP
              kind   name  docker_name ...
         0  container  redis  bridge-3f2a-redis ...
     """
+    with engine_errors("removing the lesson's engine nodes"):
+        nodes = remove_nodes(everything=everything, dry_run=dry_run, client=client())
+        nodes += [] if everything else remove_nodes(stale=True, dry_run=dry_run, client=client())
+    if nodes:
+        containers = [str(n["docker_name"]) for n in nodes if not str(n["docker_name"]).endswith("-data")]
+        if containers:
+            commands.note(commands.join("docker", "rm", "-f", *containers))
+        volumes = [name if name.endswith("-data") else f"{name}-data" for name in (str(n["docker_name"]) for n in nodes)]
+        commands.note(commands.join("docker", "volume", "rm", *volumes))
     if everything:
         objects = course_objects("all")
     else:
@@ -33,4 +45,7 @@ def cleanup(*, everything: bool = False, dry_run: bool = False) -> pd.DataFrame:
             commands.note(commands.join("docker", *word.split(), *names))
     if not dry_run:
         remove_objects(objects)
-    return objects.reset_index(drop=True)
+    if dry_run:  # the nodes' containers are still listed among the objects: show each once
+        objects = objects[~objects.docker_name.isin([n["docker_name"] for n in nodes])]
+    removed = pd.concat([pd.DataFrame(nodes, columns=OBJECT_COLUMNS), objects], ignore_index=True) if nodes else objects
+    return removed.reset_index(drop=True)

@@ -24,8 +24,9 @@ import contextlib
 import dataclasses
 import ipaddress
 import os
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import docker
@@ -68,6 +69,7 @@ INNER_POOL = "base=172.20.0.0/14,size=24"
 INNER_BIP = "172.23.255.1/24"
 NETWORK_RANGE = ipaddress.ip_network("172.16.0.0/16")
 NETWORK_FIRST = ipaddress.ip_network("172.16.200.0/24")
+_NETWORK_LOCK = threading.Lock()
 
 # Runs as the container's command, before dockerd. "$@" is dockerd's command line.
 ENTRYPOINT = r"""
@@ -116,6 +118,11 @@ def _volume_name(name: str) -> str:
     return f"dockernet-nb-engine-{name}-data"
 
 
+def _labels(name: str, extra: Mapping[str, str] | None) -> dict[str, str]:
+    """The engine labels, plus ``extra`` (which may name the object for learners, never re-label the engine)."""
+    return {**course_labels(ENGINE, name), **(extra or {}), ENGINE: name}
+
+
 def _own_container(client: docker.DockerClient, name: str) -> Container | None:
     """The course's engine container ``name``, None when absent; a learner's container there is an error."""
     try:
@@ -130,14 +137,16 @@ def _own_container(client: docker.DockerClient, name: str) -> Container | None:
     return container
 
 
-def _own_volume(client: docker.DockerClient, name: str, *, create: bool) -> str | None:
+def _own_volume(
+    client: docker.DockerClient, name: str, *, create: bool, labels: Mapping[str, str] | None = None
+) -> str | None:
     volume_name = _volume_name(name)
     try:
         volume = client.volumes.get(volume_name)
     except docker.errors.NotFound:
         if not create:
             return None
-        client.volumes.create(volume_name, labels=course_labels(ENGINE, name))
+        client.volumes.create(volume_name, labels=_labels(name, labels))
         return volume_name
     if not is_course(volume.attrs.get("Labels"), ENGINE, name):
         raise EngineNameInUse(
@@ -160,6 +169,11 @@ def _subnets(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
 
 def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
     """The course network for engine containers: reused when the course made it, else created."""
+    with _NETWORK_LOCK:  # engines started in parallel threads create it once
+        return _find_or_create_network(client, internal=internal)
+
+
+def _find_or_create_network(client: docker.DockerClient, *, internal: bool) -> str:
     try:
         network = client.networks.get(NETWORK)
     except docker.errors.NotFound:
@@ -186,9 +200,24 @@ def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
             check_duplicate=True,
         )
     except docker.errors.APIError as err:
-        if err.status_code != 409:  # 409: another process created it meanwhile
+        # Another thread or process created it meanwhile: Docker says 409 (same name) or, when both
+        # picked the same free subnet, 403 "Pool overlaps". Either way the network now exists.
+        made = _wait_for_network(client)
+        if made is None or not is_course(made.attrs.get("Labels"), ENGINE_NETWORK):
             raise EngineError(f"the host engine refused the engines network {NETWORK} ({subnet}): {err}") from err
     return NETWORK
+
+
+def _wait_for_network(client: docker.DockerClient, seconds: float = 5) -> docker.models.networks.Network | None:
+    """The engines network once another creator's request has finished (its pool is taken before it exists)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return client.networks.get(NETWORK)
+        except docker.errors.NotFound:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.1)
 
 
 def _address(container: Container) -> str:
@@ -253,13 +282,18 @@ def start_engine(
     bip: str = INNER_BIP,
     timeout: float = 120,
     client: docker.DockerClient | None = None,
+    labels: Mapping[str, str] | None = None,
+    hostname: str | None = None,
+    dns: Sequence[str] | None = None,
 ) -> DindEngine:
     """Start engine ``name`` (or reach it when it already runs) and load ``images`` into it.
 
     ``build``: build the engine image offline when missing (about 85 s the first time). ``publish``:
     reach the engine through a port published on 127.0.0.1 instead of the container's address (None:
     only when the host engine is not a local socket, e.g. Docker Desktop, whose VM hides container
-    addresses); a published engine needs ``internal=False``.
+    addresses); a published engine needs ``internal=False``. ``labels`` go on the container and its
+    volume next to the engine labels (a lesson's nodes carry its session's, so its cleanup finds
+    them); ``hostname`` is the container's (default ``name``); ``dns`` its resolvers (``--dns``).
     """
     check_name(name)
     client = client or host_client()
@@ -277,7 +311,7 @@ def start_engine(
         ensure_engine_image(tag=image, client=client)
     if publish is None:
         publish = _hidden_addresses(client)
-    volume = _own_volume(client, name, create=True)
+    volume = _own_volume(client, name, create=True, labels=labels)
     network = _engines_network(client, internal=internal and not publish)
     cgroup_v2 = str(client.info().get("CgroupVersion", "1")) == "2"
     mounts = [Mount("/var/lib/docker", volume, type="volume")]
@@ -294,33 +328,46 @@ def start_engine(
         dockerd.append(f"--cgroup-parent=/{_container_name(name)}")
     started = time.monotonic()
     api = client.api
-    host_config = api.create_host_config(
-        cap_add=["ALL"],
-        cap_drop=["SYS_RESOURCE"],
-        security_opt=["seccomp=unconfined", "apparmor=unconfined"],
-        device_cgroup_rules=["a *:* rwm"],
-        tmpfs={"/run": "", "/tmp": ""},
-        mounts=mounts,
-        cgroupns="private" if cgroup_v2 else None,
-        network_mode=network,
-        port_bindings={PORT: ("127.0.0.1", None)} if publish else None,
-    )
-    # The CLI's `--security-opt systempaths=unconfined` is client-side: it empties these two lists,
-    # which docker-py has no argument for.
-    host_config["MaskedPaths"] = []
-    host_config["ReadonlyPaths"] = []
-    created: dict[str, str] = {}
-    try:
-        created = api.create_container(
+
+    def create(cap_drop: list[str]) -> dict[str, str]:
+        host_config = api.create_host_config(
+            cap_add=["ALL"],
+            cap_drop=cap_drop or None,
+            security_opt=["seccomp=unconfined", "apparmor=unconfined"],
+            device_cgroup_rules=["a *:* rwm"],
+            tmpfs={"/run": "", "/tmp": ""},
+            mounts=mounts,
+            cgroupns="private" if cgroup_v2 else None,
+            network_mode=network,
+            port_bindings={PORT: ("127.0.0.1", None)} if publish else None,
+            dns=list(dns) if dns else None,
+        )
+        # The CLI's `--security-opt systempaths=unconfined` is client-side: it empties these two lists,
+        # which docker-py has no argument for.
+        host_config["MaskedPaths"] = []
+        host_config["ReadonlyPaths"] = []
+        return api.create_container(
             image,
             ["sh", "-c", ENTRYPOINT, "dind", *dockerd],
             name=_container_name(name),
-            hostname=name,
-            labels=course_labels(ENGINE, name),
+            hostname=hostname or name,
+            labels=_labels(name, labels),
             environment={"container": "docker"},
             ports=[PORT] if publish else None,
             host_config=host_config,
         )
+
+    created: dict[str, str] = {}
+    try:
+        try:
+            # 20.10 hands "ALL" to runc as is, which fails where root lacks CAP_SYS_RESOURCE unless it is
+            # dropped; Engine 28 keeps only the capabilities the machine has and refuses to drop one it
+            # lacks ("invalid CapDrop"), so there the drop is left out.
+            created = create(["SYS_RESOURCE"])
+        except docker.errors.APIError as err:
+            if "CapDrop" not in str(err):
+                raise
+            created = create([])
         api.start(created["Id"])
         container = client.containers.get(created["Id"])
     except docker.errors.APIError as err:
