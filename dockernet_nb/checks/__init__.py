@@ -25,6 +25,7 @@ from dockernet_nb.checks.basics import (
 from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
 from dockernet_nb.checks.routing import check_ospf_detour, check_proxy_or_dnat, check_web_closed_to_lan1
+from dockernet_nb.checks.swarm import check_replicas_after_failure, check_vxlan_outer_address
 
 __all__ = [
     "CheckResult",
@@ -44,4 +45,6 @@ __all__ = [
     "check_web_closed_to_lan1",
     "check_ospf_detour",
     "check_proxy_or_dnat",
+    "check_vxlan_outer_address",
+    "check_replicas_after_failure",
 ]

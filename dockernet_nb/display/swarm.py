@@ -28,6 +28,8 @@ NET_GAP = 0.62
 LINE_GAP = 0.62  # between the lowest overlay and the node boxes: room for address labels
 HOST_W = 1.7
 CONTAINER_H = 0.5
+PER_ROW = 3  # containers side by side in a node; more go in further rows
+ROW_GAP = 0.15
 NODE_FOOT = 0.62  # the node's name, role and engine under its containers
 UPLINK_GAP = 0.62
 CHAR_W = 0.6 / 72
@@ -76,11 +78,14 @@ def draw_swarm(snapshot: SwarmSnapshot, *, title: str | None = None):
     box_w = widest + 0.35
     columns = {}
     for node in nodes:
-        foot = max(_width(text, size) for text, size in zip(_node_lines(node), (10, 7.5)))
-        columns[node.name] = max(2.3, foot + 0.4, len(inside[node.name]) * (box_w + 0.15) + 0.3)
+        foot = max(_width(text, size) for text, size in zip(_node_lines(node), (10, 7.5), strict=True))
+        wrapped = len(inside[node.name]) > PER_ROW  # a second row sits half a place to the right
+        slots = min(len(inside[node.name]), PER_ROW) + (0.5 if wrapped else 0)
+        columns[node.name] = max(2.3, foot + 0.4, slots * (box_w + 0.15) + 0.3)
     width = max(2 * MARGIN + LABEL_W + HOST_W + sum(columns.values()), 8.0)
     nets_h = len(overlays) * NET_H + max(len(overlays) - 1, 0) * NET_GAP
-    node_h = (CONTAINER_H + 0.3 if any(inside.values()) else 0.15) + NODE_FOOT
+    rows = max([-(-len(found) // PER_ROW) for found in inside.values()] + [0])
+    node_h = (rows * (CONTAINER_H + ROW_GAP) + 0.15 if rows else 0.15) + NODE_FOOT
     height = MARGIN + TITLE_H + (nets_h + LINE_GAP if overlays else 0) + node_h + UPLINK_GAP + NET_H + MARGIN
 
     fig = plt.figure(figsize=(width, height), dpi=100)
@@ -165,10 +170,13 @@ def draw_swarm(snapshot: SwarmSnapshot, *, title: str | None = None):
         label(centre, uplink_top + 0.22, f"eth0 {node.address}" if node.address and not is_down else "(down)",
               UPLINK_COLOUR, f"uplink:{node.name}")
         containers = inside[node.name]
-        first = centre - len(containers) * (box_w + 0.15) / 2
         for i, container in enumerate(containers):
-            cx = first + (i + 0.5) * (box_w + 0.15)
-            box_top = node_top - 0.15
+            row, place = divmod(i, PER_ROW)
+            in_row = min(PER_ROW, len(containers) - row * PER_ROW)
+            # A lower row sits between the places of the row above, so its lines pass between those boxes.
+            shift = 0.5 if row % 2 and in_row % 2 == min(PER_ROW, len(containers)) % 2 else 0.0
+            cx = centre + (place - (in_row - 1) / 2 + shift) * (box_w + 0.15)
+            box_top = node_top - 0.15 - row * (CONTAINER_H + ROW_GAP)
             ax.add_patch(FancyBboxPatch((cx - box_w / 2, box_top - CONTAINER_H), box_w, CONTAINER_H,
                                         boxstyle="round,pad=0,rounding_size=0.06", facecolor="white", edgecolor="#455a64",
                                         linewidth=1.2, zorder=7, gid=f"container:{container.name}"))
@@ -182,7 +190,7 @@ def draw_swarm(snapshot: SwarmSnapshot, *, title: str | None = None):
                 for net_name, endpoint in sorted(mine.items()):
                     y_edge = net_top[net_name] - NET_H
                     ax.plot([cx], [y_edge], marker="o", markersize=7, color=colour[net_name], zorder=7)
-                    label(cx, y_edge - 0.22, endpoint.ipv4 or "no address", colour[net_name],
+                    label(cx, y_edge - 0.22 - 0.2 * (row % 2), endpoint.ipv4 or "no address", colour[net_name],
                           f"endpoint:{container.name}|{net_name}")
         x += column
 

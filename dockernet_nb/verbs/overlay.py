@@ -60,8 +60,8 @@ def create_overlay(name: str = "lab", *, attachable: bool = True) -> NetworkHand
     """An overlay network across the swarm, created on its manager (``docker network create -d overlay``).
 
     ``attachable=True`` lets plain containers (``dnb.node_run``) join it, not only services. Its subnet
-    comes from the swarm's address pool; its VXLAN id (VNI) from the manager. Re-running returns the
-    network that exists.
+    comes from the swarm's address pool; its VXLAN id (VNI) from the manager. The handle's ``id`` is the
+    swarm's (25 letters and digits, not hex). Re-running returns the network that exists.
     """
     if not labels.valid_name(name):
         raise InvalidInput(f"{name!r} is not a valid network name: use letters, digits, '_', '.' or '-'.")
@@ -76,7 +76,7 @@ def create_overlay(name: str = "lab", *, attachable: bool = True) -> NetworkHand
         network.reload()
     subnet, gateway = _subnet(network.attrs)
     return NetworkHandle(
-        name=name, docker_name=name, id=network.id[:12], driver=network.attrs.get("Driver", ""), subnet=subnet, gateway=gateway
+        name=name, docker_name=name, id=network.id, driver=network.attrs.get("Driver", ""), subnet=subnet, gateway=gateway
     )
 
 

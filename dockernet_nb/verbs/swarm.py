@@ -6,8 +6,8 @@ commands a learner would type: ``docker -H tcp://NODE-ADDRESS:2375 ...`` asks a 
 ``docker exec NODE-CONTAINER ...`` runs something in the node itself. Everything inside a node goes
 when the node goes (``dnb.cleanup()``).
 
-Services answer on port 8000 with their container's hostname, ``<node>-<slot>`` (``node2-1``: the
-first replica, on node2), so a table of answers shows who answered.
+Services answer on port 8000 with one line, ``<service> replica on <node>`` (their hostname is their
+node's name), so a table of answers shows who answered.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ SERVICE_PORT = 8000
 POOL_CANDIDATES = ("172.16.0.0/18", "172.16.64.0/18", "172.16.128.0/18")
 POOL_MASK = 24
 HEARTBEAT_SECONDS = 2  # how often workers report to the manager (Docker's default is 5 s)
-_SERVER = "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p {port} -h /www"
+_SERVER = 'mkdir -p /www && echo "{service} replica on $(hostname)" > /www/index.html && exec httpd -f -p {port} -h /www'
 _SPEC = "dockernet-nb.spec"  # a service's label: a digest of what it was created with
 
 
@@ -230,7 +230,20 @@ def swarm_init(manager: str = "node1", *, workers: Sequence[str] = ("node2", "no
                         worker.address, f"{lead.address}:2377"]).replace("TOKEN", f'"$({token_command})"')
         )
     _wait_ready(lead, 1 + len(workers))
+    for name in [manager, *workers]:
+        _wait_for_networks(nodes_edge.node(name), ("ingress", "docker_gwbridge"))
     return swarm_nodes()
+
+
+def _wait_for_networks(found: nodes_edge.Node, names: Sequence[str], *, seconds: float = 20) -> None:
+    """Wait (bounded) until a node that joined has set up its swarm networks: it does so in the background."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with nodes_edge.node_errors(found.name, "listing its networks"):
+            present = {n.name for n in found.client().networks.list()}
+        if set(names) <= present:
+            return
+        time.sleep(0.2)
 
 
 @recordable
@@ -306,11 +319,18 @@ def _read_tasks(lead: nodes_edge.Node, service: str) -> tuple[dict[str, Any], li
     return found.attrs, tasks, by_id
 
 
-def _expected(spec: dict[str, Any], by_id: dict[str, dict]) -> int:
+def _converged(spec: dict[str, Any], rows: list[dict[str, Any]], ready: set[str]) -> bool:
+    """Every replica that should run runs on a node that is up.
+
+    A replicated service wants its number of replicas; a global one a task on every node its
+    constraints allow, which are the nodes the manager gave a task to.
+    """
     mode = (spec.get("Spec") or {}).get("Mode") or {}
+    wanted = [r for r in rows if r["desired"] == "running" and r["node"] in ready]
+    running = [r for r in wanted if r["state"] == "running"]
     if "Global" in mode:
-        return sum(1 for n in by_id.values() if n["Status"]["State"] == "ready")
-    return int((mode.get("Replicated") or {}).get("Replicas", 1))
+        return bool(wanted) and len(running) == len(wanted)
+    return len(running) >= int((mode.get("Replicated") or {}).get("Replicas", 1))
 
 
 def _task_rows(service: str, tasks: list[dict[str, Any]], by_id: dict[str, dict]) -> list[dict[str, Any]]:
@@ -342,6 +362,8 @@ def _task_rows(service: str, tasks: list[dict[str, Any]], by_id: dict[str, dict]
 def service_tasks(service: str, *, wait: bool = True, timeout: float = 60) -> pd.DataFrame:
     """``docker service ps``: one row per task (replica), on which node, desired and actual state, address.
 
+    Sorted by node (``docker service ps`` sorts by task), so tables compare from run to run.
+
     With ``wait`` (default) it first waits, at most ``timeout`` seconds, until every replica that should
     run runs on a node that is up. Older tasks (shut down, failed) stay in the table, as in Docker's.
     """
@@ -352,12 +374,12 @@ def service_tasks(service: str, *, wait: bool = True, timeout: float = 60) -> pd
         spec, tasks, by_id = _read_tasks(lead, service)
         rows = _task_rows(service, tasks, by_id)
         ready = {n["Description"]["Hostname"] for n in by_id.values() if n["Status"]["State"] == "ready"}
-        running = [r for r in rows if r["desired"] == "running" and r["state"] == "running" and r["node"] in ready]
-        if not wait or len(running) >= _expected(spec, by_id) or time.monotonic() > deadline:
+        if not wait or _converged(spec, rows, ready) or time.monotonic() > deadline:
             break
         time.sleep(0.3)
     order = {"running": 0}
-    rows.sort(key=lambda r: (r["task"], order.get(r["desired"], 1), r["_updated"]))
+    # By node, then task: which slot lands on which node is the scheduler's choice, the nodes are not.
+    rows.sort(key=lambda r: (r["node"], order.get(r["desired"], 1), r["task"], r["_updated"]))
     columns = ["task", "node", "desired", "state", "address", "error"]
     return pd.DataFrame([{k: r[k] for k in columns} for r in rows], columns=columns)
 
@@ -378,13 +400,15 @@ def create_service(
     publish: int | None = None,
     publish_mode: str = "host",
     image: str = "busybox",
+    constraints: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """A service of small web servers that answer with their hostname (``node2-1``) on port 8000.
+    """A service of small web servers that answer on port 8000 with ``<name> replica on <node>``.
 
     ``endpoint_mode``: ``"dnsrr"`` (the name resolves to every replica's address) or ``"vip"`` (to one
     virtual address that IPVS balances). ``mode="global"`` runs one replica per node. ``publish``: a
     port on the nodes, ``publish_mode`` ``"host"`` (each node with a replica opens it itself) or
-    ``"ingress"`` (the routing mesh: every node answers, through IPVS). Returns the tasks once they run.
+    ``"ingress"`` (the routing mesh: every node answers, through IPVS). ``constraints`` limit where
+    replicas may run (``["node.role==worker"]``). Returns the tasks once they run.
     Re-running with the same options keeps the service; other options replace it.
     """
     if endpoint_mode not in ("dnsrr", "vip") or mode not in ("replicated", "global") or publish_mode not in ("host", "ingress"):
@@ -396,13 +420,15 @@ def create_service(
     with nodes_edge.node_errors(lead.name, f"looking for image {tag}"):
         image_id = lead.client().images.get(tag).id
     options = {"replicas": replicas, "net": net, "endpoint_mode": endpoint_mode, "mode": mode, "publish": publish,
-               "publish_mode": publish_mode, "image": image_id}
+               "publish_mode": publish_mode, "image": image_id, "constraints": list(constraints)}
     digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:16]
-    hostname = "{{.Node.Hostname}}" + ("" if mode == "global" else "-{{.Task.Slot}}")
-    command = ["sh", "-c", _SERVER.format(port=SERVICE_PORT)]
+    hostname = "{{.Node.Hostname}}"
+    command = ["sh", "-c", _SERVER.format(service=name, port=SERVICE_PORT)]
     words = ["service", "create", "--name", name]
     words += ["--mode", "global"] if mode == "global" else ["--replicas", str(replicas)]
     words += ["--network", net, "--endpoint-mode", endpoint_mode, "--hostname", hostname]
+    for constraint in constraints:
+        words += ["--constraint", constraint]
     if publish is not None:
         words += ["--publish", f"mode={publish_mode},published={publish},target={SERVICE_PORT}"]
     # By image id: a tag would make each node first ask a registry for it (and wait for no answer).
@@ -430,6 +456,7 @@ def create_service(
                 labels={**labels.labels_for(name), _SPEC: digest},
                 container_labels=labels.labels_for(name),
                 dns_config=DNSConfig(nameservers=["127.0.0.1"]),
+                constraints=list(constraints) or None,
             )
     nodes_edge.note_on(lead, *words)
     return service_tasks(name)
@@ -452,28 +479,28 @@ def who_answers(client_container: str, service: str, *, batch: int = 12, batches
     """Ask ``service`` on port 8000 from ``client_container`` again and again: one row per attempt, who answered.
 
     Each attempt is a new connection to the service's *name*, so each one asks Docker's DNS again. It
-    asks in batches of ``batch`` until every running replica has answered at least once (at most
-    ``batches`` batches). Columns: attempt, answered_by (the replica's hostname), address.
+    asks in batches of ``batch`` until a replica on every node that runs one has answered (at most
+    ``batches`` batches). ``answered_by`` is what the replica said (``web replica on node2``);
+    ``.attrs["nodes"]`` lists the nodes that run a replica.
     """
     lead = nodes_edge.manager()
     _, tasks, by_id = _read_tasks(lead, service)
-    rows = _task_rows(service, tasks, by_id)
-    replicas = {}
-    for row in rows:
-        if row["desired"] == "running" and row["state"] == "running":
-            slot = row["task"].rsplit(".", 1)[-1] if "." in row["task"] else ""
-            replicas[f"{row['node']}-{slot}" if slot else row["node"]] = row["address"]
+    ready = {n["Description"]["Hostname"] for n in by_id.values() if n["Status"]["State"] == "ready"}
+    running = {
+        row["node"] for row in _task_rows(service, tasks, by_id)
+        if row["desired"] == "running" and row["state"] == "running" and row["node"] in ready
+    }
     url = f"http://{service}:{SERVICE_PORT}/"
+    expected = {f"{service} replica on {node}" for node in running}
     seen: list[str] = []
     for _ in range(batches):
         seen += _answers(client_container, url, batch)
-        if set(replicas) <= set(seen):
+        if expected <= set(seen):
             break
     frame = pd.DataFrame(
-        [{"attempt": i + 1, "answered_by": who, "address": replicas.get(who, "")} for i, who in enumerate(seen)],
-        columns=["attempt", "answered_by", "address"],
+        [{"attempt": i + 1, "answered_by": who} for i, who in enumerate(seen)], columns=["attempt", "answered_by"]
     )
-    frame.attrs["replicas"] = sorted(replicas)
+    frame.attrs["nodes"] = sorted(running)
     return frame
 
 
@@ -545,14 +572,17 @@ def node_requests(port: int) -> pd.DataFrame:
     running = [(name, address) for name, address in targets if address]
     if not running:
         raise NotFound("No node of this session runs: start them with dnb.start_nodes().")
-    script = "; ".join(
-        f'echo "$(timeout 3 wget -qO- http://{address}:{port}/ 2>/dev/null | head -n 1)"' for _, address in running
+    # All nodes at once (a node that does not answer costs its 3 s only once), then the answers in order.
+    addresses = " ".join(address for _, address in running)
+    script = (
+        f"for a in {addresses}; do (timeout 3 wget -qO- http://$a:{port}/ 2>/dev/null | head -n 1 > /tmp/$a) & done; "
+        f'wait; for a in {addresses}; do echo "$(cat /tmp/$a)"; done'
     )
-    result = container_verbs.run("busybox", ["sh", "-c", script], net=dind.NETWORK, timeout=len(running) * 4 + 10)
+    result = container_verbs.run("busybox", ["sh", "-c", script], net=dind.NETWORK, timeout=20)
     answers = [line.strip() for line in result.stdout.splitlines()] + [""] * len(running)
     rows = [
         {"node": name, "address": address, "answered": bool(answer), "answered_by": answer}
-        for (name, address), answer in zip(running, answers)
+        for (name, address), answer in zip(running, answers[: len(running)], strict=True)
     ]
     rows += [{"node": name, "address": "", "answered": False, "answered_by": "(node down)"} for name, a in targets if not a]
     return pd.DataFrame(rows, columns=["node", "address", "answered", "answered_by"]).sort_values("node", ignore_index=True)
@@ -603,6 +633,8 @@ def read_swarm_snapshot(*, services: bool = False) -> SwarmSnapshot:
         with nodes_edge.node_errors(name, "listing its containers"):
             found = node.client().containers.list()
             overlays = {n.id: n for n in node.client().networks.list(filters={"driver": "overlay"})}
+            for overlay in overlays.values():
+                overlay.reload()  # the listing leaves out options such as the VNI
         image_names = _image_names(node)
         for container in found:
             course = labels.is_course(container.labels)
@@ -616,7 +648,6 @@ def read_swarm_snapshot(*, services: bool = False) -> SwarmSnapshot:
                 overlay = overlays.get(endpoint.get("NetworkID", ""))
                 if overlay is None or net_name == "ingress":
                     continue
-                overlay.reload()
                 subnet_, gateway = _ipam(overlay.attrs)
                 networks[net_name] = NetworkBox(name=net_name, driver="overlay", subnet=subnet_, gateway=gateway)
                 vni = (overlay.attrs.get("Options") or {}).get("com.docker.network.driver.overlay.vxlanid_list", "")

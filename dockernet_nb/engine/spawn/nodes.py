@@ -137,17 +137,17 @@ def start_nodes(
 
     with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
         futures = {node: pool.submit(one, node) for node in names}
-        errors = {}
+        errors: dict[str, Exception] = {}
         for node, future in futures.items():
             try:
                 future.result()
-            except Exception as err:  # noqa: BLE001 - every failure is reported after the others are undone
+            except Exception as err:  # every failure waits until the other nodes are undone
                 errors[node] = err
     if errors:
         started = [node for node in names if node not in existing]
         remove_nodes(only=started, client=client)
-        node, err = next(iter(errors.items()))
-        raise EngineError(f"node {node} did not start, so the nodes started with it were removed again: {err}") from err
+        node, first = next(iter(errors.items()))
+        raise EngineError(f"node {node} did not start, so the nodes started with it were removed again: {first}") from first
     found = {node.name: node for node in find_nodes(client=client)}
     return [found[node] for node in names]
 
@@ -164,8 +164,9 @@ def _engine_of(container: Container, client: docker.DockerClient) -> dind.DindEn
 
 
 def _node_containers(client: docker.DockerClient, *, session: str | None) -> list[Container]:
-    selector = f"{labels.SESSION}={session}" if session else labels.COURSE
-    found = client.containers.list(all=True, filters={"label": selector})
+    selector = [NODE, f"{labels.SESSION}={session}"] if session else [NODE]
+    # ignore_removed: another kernel's cleanup may remove a container between the listing and its inspection.
+    found = client.containers.list(all=True, filters={"label": selector}, ignore_removed=True)
     return [c for c in found if _is_node(c.labels)]
 
 
@@ -279,7 +280,7 @@ def remove_nodes(
     for volume in client.volumes.list(filters={"label": NODE}):
         found = volume.attrs.get("Labels") or {}
         if _is_node(found) and wanted(found) and found[ENGINE] not in rows:
-            rows[found[ENGINE]] = row(found, str(volume.name), str(volume.id or volume.name))
+            rows[found[ENGINE]] = row(found, str(volume.name), "")
     if not dry_run and rows:
         with ThreadPoolExecutor(max_workers=len(rows)) as pool:
             for future in [pool.submit(_remove_one, client, engine, containers.get(engine)) for engine in rows]:
