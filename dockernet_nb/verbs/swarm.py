@@ -563,8 +563,8 @@ def ipvs_support() -> pd.DataFrame:
 def node_requests(port: int) -> pd.DataFrame:
     """Ask every node, at its own address on the LAN, for port ``port``: from outside the swarm.
 
-    The client is a one-off busybox container on the nodes' LAN, not on any overlay: like a machine
-    next to the hosts. One row per node: node, address, answered, answered_by.
+    The client is a one-off busybox container, ``lan-client``, on the nodes' LAN and on no overlay: like
+    a machine next to the hosts. One row per node: node, address, answered, answered_by.
     """
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise InvalidInput(f"port must be a number from 1 to 65535, got {port!r}.")
@@ -578,7 +578,7 @@ def node_requests(port: int) -> pd.DataFrame:
         f"for a in {addresses}; do (timeout 3 wget -qO- http://$a:{port}/ 2>/dev/null | head -n 1 > /tmp/$a) & done; "
         f'wait; for a in {addresses}; do echo "$(cat /tmp/$a)"; done'
     )
-    result = container_verbs.run("busybox", ["sh", "-c", script], net=dind.NETWORK, timeout=20)
+    result = container_verbs.run("busybox", ["sh", "-c", script], name="lan-client", net=dind.NETWORK, timeout=20)
     answers = [line.strip() for line in result.stdout.splitlines()] + [""] * len(running)
     rows = [
         {"node": name, "address": address, "answered": bool(answer), "answered_by": answer}
