@@ -64,7 +64,7 @@ def draw_swarm(snapshot: SwarmSnapshot, *, title: str | None = None):
     overlays = sorted(snapshot.networks, key=lambda n: n.name)
     down = {n.name for n in nodes if n.state in ("down", "exited", "dead", "unknown")}
     inside: dict[str, list[ContainerNode]] = {n.name: [] for n in nodes}
-    for container in snapshot.containers:
+    for container in sorted(snapshot.containers, key=lambda c: c.name):
         where = snapshot.placement.get(container.name)
         if where in inside and where not in down:
             inside[where].append(container)
