@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import os
 import shlex
 import time
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from dockernet_nb.display.swarm import draw_swarm
 from dockernet_nb.engine import commands, images, labels
 from dockernet_nb.engine import swarm as nodes_edge
 from dockernet_nb.engine.connection import client, engine_errors
+from dockernet_nb.engine.kind import engine_kind
 from dockernet_nb.engine.spawn import dind
 from dockernet_nb.engine.spawn import nodes as node_engines
 from dockernet_nb.engine.spawn.common import EngineStartError
@@ -84,11 +86,6 @@ def _node_run_command(name: str, container: str, *, cgroup_v2: bool) -> tuple[st
     return shlex.join(essential), shlex.join(full)
 
 
-def _cgroup_v2() -> bool:
-    with engine_errors("asking the engine for its cgroup version"):
-        return str(client().info().get("CgroupVersion", "1")) == "2"
-
-
 def _describe_start(count: int = 3, **_: Any) -> tuple[str, float]:
     return f"starting {count} engine nodes", 12.0
 
@@ -112,7 +109,16 @@ def start_nodes(count: int = 3, *, images: Sequence[str] = ("busybox",)) -> pd.D
         raise InvalidInput(f"count must be a whole number of nodes from 1 to 5, got {count!r}.")
     names = [f"node{i}" for i in range(1, count + 1)]
     tags = [images_module_resolve(image) for image in images]
-    cgroup_v2 = _cgroup_v2()
+    kind = engine_kind()
+    if kind.remote:
+        raise EngineError(
+            "This lesson's nodes are engines in containers on your engine, and this kernel talks to each of them at "
+            f"its own address. Your engine is remote ({os.environ.get('DOCKER_HOST', '')}): those addresses stay on "
+            "its machine, out of this kernel's reach (and the course never opens a node's engine to the network). "
+            "Run the lesson with an engine on this machine (Docker Engine or Docker Desktop), or read it in replay "
+            "mode: DOCKERNET_NB_MODE=replay."
+        )
+    cgroup_v2 = kind.cgroup_version == "2"
     started = time.monotonic()
     try:
         with nodes_edge.node_errors("the host engine", "starting the nodes"):

@@ -12,6 +12,11 @@ cgroups: on cgroup v1 (these machines) the host's /sys/fs/cgroup is bound in rea
 moves its processes into a child group so controllers can be delegated, as moby's ``hack/dind``
 script does (not measured here: these machines have cgroup v1).
 
+Capabilities: "every capability but SYS_RESOURCE" is asked as ``--cap-add ALL --cap-drop
+SYS_RESOURCE``, which 20.10 needs where root lacks that capability; Engine 28 keeps from ALL only what
+the machine has and refuses to drop what it lacks, so there the drop is left out (measured: the local
+Engine 28 here refused it). Engines started in parallel threads create the engines network once.
+
 The inner dockerd listens on TCP 2375 inside the container's network namespace (and on its own unix
 socket) with address pools that stay clear of the host engine's course pool (172.24.0.0/13). The
 engine containers sit on an ``internal`` course network: the host reaches them, they reach nothing
@@ -363,11 +368,18 @@ def start_engine(
             # 20.10 hands "ALL" to runc as is, which fails where root lacks CAP_SYS_RESOURCE unless it is
             # dropped; Engine 28 keeps only the capabilities the machine has and refuses to drop one it
             # lacks ("invalid CapDrop"), so there the drop is left out.
-            created = create(["SYS_RESOURCE"])
-        except docker.errors.APIError as err:
-            if "CapDrop" not in str(err):
-                raise
-            created = create([])
+            drop = ["SYS_RESOURCE"]
+            try:
+                created = create(drop)
+            except docker.errors.APIError as err:
+                if "CapDrop" not in str(err):
+                    raise
+                drop = []
+                created = create(drop)
+        except docker.errors.NotFound:
+            # Another process's cleanup removed the engines network, unused, a moment ago: make it again.
+            network = _engines_network(client, internal=internal and not publish)
+            created = create(drop)
         api.start(created["Id"])
         container = client.containers.get(created["Id"])
     except docker.errors.APIError as err:
