@@ -28,7 +28,7 @@ from typing import Any
 from dockernet_nb.curriculum import lesson_name, solutions
 from dockernet_nb.replay.book import recordings_dir
 
-__all__ = ["record_notebook", "merge_new_calls", "without_widgets"]
+__all__ = ["record_notebook", "merge_new_calls", "without_widgets", "with_solutions", "verdicts"]
 
 Say = Callable[[str], None]
 
@@ -62,7 +62,7 @@ def without_widgets(notebook: Any) -> Any:
     return notebook
 
 
-def _with_solutions(notebook: Any) -> tuple[Any, list[int]]:
+def with_solutions(notebook: Any) -> tuple[Any, list[int]]:
     """A copy with each solution as a code cell right after its exercise; the new cells' indexes."""
     import nbformat
 
@@ -84,11 +84,11 @@ def merge_new_calls(target: Path, extra: Path) -> int:
     known = {(call["verb"], call["key"]) for call in kept["calls"]}
     added = [call for call in more["calls"] if (call["verb"], call["key"]) not in known]
     kept["calls"] += added
-    target.write_text(json.dumps(kept, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    target.write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return len(added)
 
 
-def _verdicts(notebook: Any, cells: list[int]) -> list[str]:
+def verdicts(notebook: Any, cells: list[int]) -> list[str]:
     """The first line each inserted solution cell printed (its check's verdict)."""
     found = []
     for index in cells:
@@ -114,12 +114,12 @@ def record_notebook(path: Path, *, save: bool = True, timeout: int = 900, say: S
         _execute(executed, folder, timeout)
         if save:
             nbformat.write(without_widgets(executed), str(path))
-        extended, inserted = _with_solutions(original)
+        extended, inserted = with_solutions(original)
         if inserted:
             with tempfile.TemporaryDirectory(prefix="dockernet-nb-solutions-") as scratch:
                 with _environment(DOCKERNET_NB_RECORDINGS=scratch):
                     _execute(extended, folder, timeout)
-                wrong = [v for v in _verdicts(extended, inserted) if not v.startswith("Correct")]
+                wrong = [v for v in verdicts(extended, inserted) if not v.startswith("Correct")]
                 if wrong:
                     raise RuntimeError(f"{path.name}: a solution does not pass its check live: {wrong}")
                 added = merge_new_calls(recordings_dir() / f"{lesson}.json", Path(scratch) / f"{lesson}.json")

@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+from dockernet_nb.checks import basics, breakfix, routing, swarm
 from dockernet_nb.checks.basics import (
     check_default_gateway,
     check_loopback_prediction,
@@ -22,6 +23,7 @@ from dockernet_nb.checks.basics import (
     check_redis_greeting,
     check_smallest_image,
 )
+from dockernet_nb.checks.breakfix import check_break_fix
 from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
 from dockernet_nb.checks.routing import check_ospf_detour, check_proxy_or_dnat, check_web_closed_to_lan1
@@ -35,16 +37,8 @@ __all__ = [
     "ask",
     "exercise",
     "question",
-    "check_smallest_image",
-    "check_redis_address",
-    "check_redis_greeting",
-    "check_default_gateway",
-    "check_loopback_prediction",
-    "check_published_uptime",
-    "check_on_both_networks",
-    "check_web_closed_to_lan1",
-    "check_ospf_detour",
-    "check_proxy_or_dnat",
-    "check_vxlan_outer_address",
-    "check_replicas_after_failure",
+    *basics.__all__,
+    *routing.__all__,
+    *breakfix.__all__,
+    *swarm.__all__,
 ]

@@ -8,10 +8,7 @@ are skipped there only; a host engine that does not answer is a failure, as for 
 
 from __future__ import annotations
 
-import os
-import platform
 import secrets
-import shutil
 from collections.abc import Iterator
 
 import docker
@@ -29,13 +26,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _why_no_build() -> str | None:
-    if platform.system() != "Linux":
-        return "Engine 28 is built from Debian packages with debootstrap: Linux only"
-    if os.geteuid() != 0:
-        return "building and running Engine 28 needs root (debootstrap, namespaces, mounts)"
-    if shutil.which("debootstrap") is None and forky.read_tree() is None:
-        return "debootstrap is missing (apt-get install debootstrap)"
-    return None
+    return forky.why_not_here()
 
 
 @pytest.fixture(scope="session")

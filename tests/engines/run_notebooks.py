@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from dockernet_nb.engine.spawn import forky, local
+from dockernet_nb.engine.spawn import forky, local  # noqa: E402 - after the path to this repository
 
 ALL_IMAGES = (
     "dockernet-nb/busybox:1",

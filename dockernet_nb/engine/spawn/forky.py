@@ -114,6 +114,21 @@ class EngineImage:
     import_seconds: float  # 0.0 when an existing image was reused
 
 
+def why_not_here() -> str | None:
+    """Why Engine 28 cannot be built and run on this machine (None when it can)."""
+    import platform
+
+    from dockernet_nb.engine.provision import running_as_root
+
+    if platform.system() != "Linux":
+        return "Engine 28 is built from Debian packages with debootstrap: Linux only"
+    if not running_as_root():
+        return "building and running Engine 28 needs root (debootstrap, namespaces, mounts)"
+    if shutil.which("debootstrap") is None and shutil.which("apt-get") is None and read_tree() is None:
+        return "debootstrap is missing (apt-get install debootstrap)"
+    return None
+
+
 def default_tree_dir(suite: str = SUITE) -> Path:
     """``$DOCKERNET_NB_ENGINE_TREE`` or ``/var/cache/dockernet-nb/engine-tree-<suite>`` (650 MB)."""
     return Path(os.environ.get("DOCKERNET_NB_ENGINE_TREE", f"/var/cache/dockernet-nb/engine-tree-{suite}"))

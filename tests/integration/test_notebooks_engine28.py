@@ -1,0 +1,58 @@
+"""The lessons on Engine 28, run locally as a Linux learner's engine: the stored outputs are this engine's.
+
+`dockernet-nb record --local-engine` runs every lesson live on a local Engine 28 (its own network
+namespace, socket at the default path), twice (as it is, and with every solution, which must pass),
+into a scratch folder of recordings. The committed notebooks, replayed from those fresh recordings with
+no engine, must reproduce their stored outputs (nbval, strict): what the notebooks show is what
+Engine 28 answers today, and the committed recordings are not stale.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from dockernet_nb.engine.spawn import forky
+from tests.notebook_runs import REPO, SANITIZE, environment, lesson_names, lessons
+
+
+@pytest.fixture(scope="module")
+def fresh_recordings(tmp_path_factory):
+    why = forky.why_not_here()
+    if why:
+        pytest.skip(f"no local Engine 28 here: {why}")
+    recordings = tmp_path_factory.mktemp("recordings28")
+    scratch = tmp_path_factory.mktemp("notebooks28")
+    copies = [str(shutil.copy(path, scratch)) for path in lessons()]
+    run = subprocess.run(
+        [sys.executable, "-m", "dockernet_nb.cli", "record", "--local-engine", "--engine-name", "ci28", "--no-save-notebooks", *copies],
+        env=environment(DOCKERNET_NB_RECORDINGS=str(recordings)),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=2400,
+    )
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+    assert "Recording on a local Docker Engine 28." in run.stdout or "Docker Engine 2" in run.stdout
+    return recordings
+
+
+def test_every_lesson_is_recorded_with_its_solutions_on_engine_28(fresh_recordings):
+    assert {p.stem for p in fresh_recordings.glob("*.json")} == lesson_names()
+
+
+def test_the_stored_outputs_are_what_engine_28_answers_today(fresh_recordings, tmp_path):
+    copies = [str(shutil.copy(path, tmp_path)) for path in lessons()]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", *copies, "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider",
+         "-q", "-o", "addopts=", "--rootdir", str(tmp_path)],
+        cwd=tmp_path,
+        env=environment(replay=True, DOCKERNET_NB_RECORDINGS=str(fresh_recordings)),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
