@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import shlex
 from collections.abc import Iterator
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import docker
 import docker.errors
@@ -20,13 +21,15 @@ import requests.exceptions
 
 from dockernet_nb.engine import commands
 from dockernet_nb.engine.connection import client
-from dockernet_nb.engine.spawn import nodes as node_engines
-from dockernet_nb.engine.spawn.nodes import Node
 from dockernet_nb.errors import CommandTimeout, ContainerNotFound, DockernetError, EngineError, EngineUnavailable, NotFound
 from dockernet_nb.records import CommandResult
 
+if TYPE_CHECKING:
+    from dockernet_nb.engine.spawn.nodes import Node
+
 __all__ = [
     "Node",
+    "spawn",
     "node",
     "nodes",
     "manager",
@@ -36,12 +39,30 @@ __all__ = [
     "note_in",
     "exec_in_node",
     "exec_in_container",
+    "read_in_node",
     "swarm_state",
 ]
 
 
+def spawn() -> tuple[ModuleType, ModuleType]:
+    """The modules that start engines in containers (:mod:`.spawn.dind`, :mod:`.spawn.nodes`), imported on first use.
+
+    They are made for Linux and macOS (file locks, namespaces for the local engines beside them); on
+    Windows the multi-host lesson replays but starts no nodes.
+    """
+    try:
+        from dockernet_nb.engine.spawn import dind, nodes
+    except ImportError as err:
+        raise EngineError(
+            "The multi-host lesson starts Docker engines in containers, which the course does from Linux or macOS. "
+            "On this system, read the lesson in replay mode (DOCKERNET_NB_MODE=replay)."
+        ) from err
+    return dind, nodes
+
+
 def nodes() -> list[Node]:
     """This session's running nodes, by name."""
+    _, node_engines = spawn()
     with node_errors("the host engine", "looking for this session's nodes"):
         return node_engines.find_nodes(client=client())
 
@@ -143,6 +164,18 @@ def exec_in_node(found: Node, argv: list[str], *, timeout: float = 30) -> tuple[
     if code == 124:
         raise CommandTimeout(f"`{shlex.join(argv)}` in {found.name} was still running after {timeout:g} s and was stopped.")
     return int(code if code is not None else -1), text
+
+
+def read_in_node(found: Node, path: str, *, timeout: float = 10) -> bytes:
+    """The bytes of a file in the node's own container (``docker cp NODE:PATH .``)."""
+    api = client().api
+    with node_errors(found.name, f"reading {path} in the node"):
+        created = api.exec_create(found.container_id, ["timeout", str(max(1, int(timeout))), "cat", path])
+        stdout, stderr = api.exec_start(created["Id"], demux=True)
+        code = api.exec_inspect(created["Id"]).get("ExitCode")
+    if code != 0:
+        raise EngineError(f"{path} could not be read in {found.name}: {(stderr or b'').decode(errors='replace').strip()[:300]}")
+    return stdout or b""
 
 
 TIMED_OUT = (124, 143)  # coreutils' timeout says 124; busybox's is killed by its own TERM (128 + 15)

@@ -6,11 +6,21 @@ import pandas as pd
 
 from dockernet_nb.engine import commands
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.engine.spawn.nodes import remove_nodes
 from dockernet_nb.engine.sweep import OBJECT_COLUMNS, course_objects, remove_objects
 from dockernet_nb.replay import recordable
 
 __all__ = ["cleanup"]
+
+
+def _remove_nodes(*, everything: bool, dry_run: bool) -> list[dict]:
+    """The multi-host lesson's nodes: this session's and dead kernels' (every one with ``everything``)."""
+    try:
+        from dockernet_nb.engine.spawn.nodes import remove_nodes
+    except ImportError:  # a system that starts no nodes (Windows) has none to remove
+        return []
+    with engine_errors("removing the lesson's engine nodes"):
+        found = remove_nodes(everything=everything, dry_run=dry_run, client=client())
+        return found + ([] if everything else remove_nodes(stale=True, dry_run=dry_run, client=client()))
 
 
 @recordable
@@ -26,9 +36,7 @@ def cleanup(*, everything: bool = False, dry_run: bool = False) -> pd.DataFrame:
              kind   name  docker_name ...
         0  container  redis  bridge-3f2a-redis ...
     """
-    with engine_errors("removing the lesson's engine nodes"):
-        nodes = remove_nodes(everything=everything, dry_run=dry_run, client=client())
-        nodes += [] if everything else remove_nodes(stale=True, dry_run=dry_run, client=client())
+    nodes = _remove_nodes(everything=everything, dry_run=dry_run)
     if nodes:
         containers = [str(n["docker_name"]) for n in nodes if not str(n["docker_name"]).endswith("-data")]
         if containers:

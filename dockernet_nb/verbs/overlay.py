@@ -2,7 +2,8 @@
 
 Containers here run on a node's engine (``dnb.node_run("node2", ...)``) and are found by name on
 whichever node runs them. The probes run the container's own tools (busybox ``ip``, ``ping``) and
-hand the text to the course's parsers; :func:`capture_vxlan` runs tcpdump in a node, on its uplink.
+hand the text to the course's parsers; :func:`capture_vxlan` runs tcpdump in a node, on its uplink, and
+reads its capture file with the course's pcap parser.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import docker.errors
 import pandas as pd
 
 from dockernet_nb.display.progress import shows_progress
-from dockernet_nb.engine import labels
+from dockernet_nb.engine import commands, labels
 from dockernet_nb.engine import swarm as nodes_edge
 from dockernet_nb.errors import CommandTimeout, ContainerNotFound, EngineError, InvalidInput
-from dockernet_nb.parsers import ip_addr, ip_route, tcpdump_vxlan
+from dockernet_nb.parsers import ip_addr, ip_route, pcap
 from dockernet_nb.parsers import ping as ping_parser
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
 from dockernet_nb.replay import recordable
@@ -232,10 +233,11 @@ def _describe_capture(node: str, source: str, destination: str, *, count: int = 
 def capture_vxlan(node: str, source: str, destination: str, *, count: int = 2) -> pd.DataFrame:
     """Capture the VXLAN packets on ``node``'s uplink (eth0) while ``source`` pings ``destination``.
 
-    tcpdump runs in the node itself, on the interface that joins it to the other nodes, and keeps only
-    UDP port 4789; its own decode of the capture (``tcpdump -nn -e -v -r``) becomes one row per packet:
-    the outer addresses (node to node), the VXLAN id (vni), and the frame inside (container to container).
-    ``.raw`` is tcpdump's text.
+    tcpdump runs in the node itself, on the interface that joins it to the other nodes, keeps only UDP
+    port 4789 and writes a capture file; the course reads that file (:mod:`dockernet_nb.parsers.pcap`):
+    one row per packet, with the outer addresses (node to node), the VXLAN id (vni) and the frame
+    inside (container to container). ``.raw`` is tcpdump's own decode of the same file
+    (``tcpdump -nn -e -v -r``).
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10:
         raise InvalidInput(f"count must be a whole number from 1 to 10, got {count!r}.")
@@ -262,12 +264,14 @@ def capture_vxlan(node: str, source: str, destination: str, *, count: int = 2) -
     # seconds is the answer. (Its exit, not its pid, is watched: an orphan is never reaped in a node.)
     if not _wait_for(found, "grep -q 'packets captured' /tmp/dnb-vxlan.err", 5):
         nodes_edge.exec_in_node(found, ["sh", "-c", "kill $(cat /tmp/dnb-vxlan.pid) 2>/dev/null; sleep 0.2"], timeout=5)
+    commands.note(shlex.join(["docker", "cp", f"{found.container}:{CAPTURE}", "."]))
+    data = nodes_edge.read_in_node(found, CAPTURE)
     decode = ["tcpdump", "-nn", "-e", "-v", "-r", CAPTURE]
     nodes_edge.note_in(found, *decode)
     code, text = nodes_edge.exec_in_node(found, ["sh", "-c", f"{shlex.join(decode)} 2>/dev/null"], timeout=10)
     if code != 0:
         raise EngineError(f"tcpdump could not read its capture in {node} (exit code {code}): {text.strip()[:300]}")
-    frame = tcpdump_vxlan.parse(text)
+    frame = pcap.parse(data)
     frame.attrs["raw"] = text
     frame.attrs["node"] = node
     frame.attrs["interface"] = UPLINK

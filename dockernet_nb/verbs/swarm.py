@@ -32,9 +32,6 @@ from dockernet_nb.engine import commands, images, labels
 from dockernet_nb.engine import swarm as nodes_edge
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.kind import engine_kind
-from dockernet_nb.engine.spawn import dind
-from dockernet_nb.engine.spawn import nodes as node_engines
-from dockernet_nb.engine.spawn.common import EngineStartError
 from dockernet_nb.errors import EngineError, InvalidInput, NotFound
 from dockernet_nb.records import ContainerNode, Endpoint, HostNode, NetworkBox, SwarmSnapshot
 from dockernet_nb.replay import recordable
@@ -70,6 +67,7 @@ _SPEC = "dockernet-nb.spec"  # a service's label: a digest of what it was create
 
 def _node_run_command(name: str, container: str, *, cgroup_v2: bool) -> tuple[str, str]:
     """The ``docker run`` that starts a node as :func:`dind.start_engine` does (essential, full)."""
+    dind, node_engines = nodes_edge.spawn()
     head = [
         "docker", "run", "-d", "--name", container, "--hostname", name, "--network", dind.NETWORK,
         "--cap-add", "ALL", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
@@ -105,6 +103,9 @@ def start_nodes(count: int = 3, *, images: Sequence[str] = ("busybox",)) -> pd.D
             node       address        engine cgroup ...
         0  node1  172.16.200.2  28.5.2+dfsg4     v1 ...
     """
+    _, node_engines = nodes_edge.spawn()
+    from dockernet_nb.engine.spawn.common import EngineStartError
+
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 5:
         raise InvalidInput(f"count must be a whole number of nodes from 1 to 5, got {count!r}.")
     names = [f"node{i}" for i in range(1, count + 1)]
@@ -159,6 +160,7 @@ def images_module_resolve(image: str) -> str:
 
 
 def _uplink_subnet() -> ipaddress.IPv4Network | None:
+    dind, _ = nodes_edge.spawn()
     try:
         with engine_errors("looking at the nodes' network"):
             attrs = client().api.inspect_network(dind.NETWORK)
@@ -291,6 +293,7 @@ def stop_node(node: str, *, timeout: float = 60) -> pd.DataFrame:
     Returns ``docker node ls`` afterwards. The node's containers die with it; its data stays until
     ``dnb.cleanup()``. The manager cannot be stopped (the swarm would lose its only manager).
     """
+    _, node_engines = nodes_edge.spawn()
     lead = nodes_edge.manager()
     if node == lead.name:
         raise InvalidInput(f"{node} is the swarm's only manager: without it nobody can reschedule anything. Stop a worker.")
@@ -572,6 +575,7 @@ def node_requests(port: int) -> pd.DataFrame:
     The client is a one-off busybox container, ``lan-client``, on the nodes' LAN and on no overlay: like
     a machine next to the hosts. One row per node: node, address, answered, answered_by.
     """
+    dind, node_engines = nodes_edge.spawn()
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise InvalidInput(f"port must be a number from 1 to 65535, got {port!r}.")
     targets = [(row["name"], row["address"]) for row in node_engines.list_nodes(client=client())]
@@ -611,6 +615,7 @@ def swarm_topology(*, services: bool = False, title: str | None = None) -> Pictu
 @recordable
 def read_swarm_snapshot(*, services: bool = False) -> SwarmSnapshot:
     """What the engines report about this session's nodes, their LAN, overlays and containers."""
+    dind, node_engines = nodes_edge.spawn()
     commands.note(shlex.join(["docker", "ps", "--filter", f"label={node_engines.NODE}"]))
     listed = node_engines.list_nodes(client=client())
     uplink = NetworkBox(name="")

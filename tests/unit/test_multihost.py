@@ -117,9 +117,13 @@ def _calls_with_all_capabilities() -> list[str]:
     found = []
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.keyword) and node.arg == "cap_add" and isinstance(node.value, ast.List):
-                if any(isinstance(e, ast.Constant) and e.value == "ALL" for e in node.value.elts):
-                    found.append(str(path.relative_to(PACKAGE)))
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg == "cap_add"
+                and isinstance(node.value, ast.List)
+                and any(isinstance(e, ast.Constant) and e.value == "ALL" for e in node.value.elts)
+            ):
+                found.append(str(path.relative_to(PACKAGE)))
     return found
 
 
