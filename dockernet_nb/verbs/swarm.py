@@ -585,7 +585,7 @@ def node_requests(port: int) -> pd.DataFrame:
     # All nodes at once (a node that does not answer costs its 3 s only once), then the answers in order.
     addresses = " ".join(address for _, address in running)
     script = (
-        f"for a in {addresses}; do (timeout 3 wget -qO- http://$a:{port}/ 2>/dev/null | head -n 1 > /tmp/$a) & done; "
+        f"mkdir -p /tmp; for a in {addresses}; do (timeout 3 wget -qO- http://$a:{port}/ 2>/dev/null | head -n 1 > /tmp/$a) & done; "
         f'wait; for a in {addresses}; do echo "$(cat /tmp/$a)"; done'
     )
     result = container_verbs.run("busybox", ["sh", "-c", script], name="lan-client", net=dind.NETWORK, timeout=20)

@@ -125,6 +125,26 @@ def test_the_capture_on_node1s_uplink_shows_the_ping_inside_vxlan(swarm):
     assert "VXLAN, flags [I] (0x08), vni" in packets.raw and packets.attrs["interface"] == "eth0"
 
 
+def test_services_answer_by_name_through_dns_and_on_host_mode_ports_and_vips_as_the_kernel_allows(swarm):
+    worker = ["node.role==worker"]
+    web = dnb.create_service("web", replicas=2, endpoint_mode="dnsrr", constraints=worker)
+    assert list(web["node"]) == ["node2", "node2"] and set(web["state"]) == {"running"}
+    answers = dnb.who_answers("alpha", "web", batch=4, batches=1)
+    assert list(answers["answered_by"]) == ["web replica on node2"] * 4 and answers.attrs["nodes"] == ["node2"]
+
+    dnb.create_service("edge", mode="global", endpoint_mode="dnsrr", publish=8080, publish_mode="host", constraints=worker)
+    outside = dnb.node_requests(8080).set_index("node")
+    assert outside.loc["node2", "answered_by"] == "edge replica on node2"
+    assert not outside.loc["node1", "answered"]  # host mode: only a node with a replica opens the port
+
+    ipvs = bool(dnb.ipvs_support()["ipvs"].all())
+    dnb.create_service("vip", replicas=1, endpoint_mode="vip", constraints=worker)
+    reach = dnb.reach_service("alpha", "vip").set_index("name")
+    assert len(reach.loc["vip", "resolves_to"].split()) == 1  # one virtual address
+    assert bool(reach.loc["vip", "answered"]) == ipvs
+    assert reach.loc["tasks.vip", "answered_by"] == "vip replica on node2"
+
+
 KILLED = """
 import time
 import dockernet_nb as dnb
