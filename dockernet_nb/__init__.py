@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.overlay import node_ping as node_ping
     from dockernet_nb.verbs.overlay import node_routes as node_routes
     from dockernet_nb.verbs.overlay import node_run as node_run
+    from dockernet_nb.verbs.packet_path import packet_path as packet_path
     from dockernet_nb.verbs.probes import inspect_interfaces as inspect_interfaces
     from dockernet_nb.verbs.probes import inspect_routes as inspect_routes
     from dockernet_nb.verbs.probes import ping as ping
@@ -107,6 +108,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.swarm import swarm_topology as swarm_topology
     from dockernet_nb.verbs.swarm import who_answers as who_answers
     from dockernet_nb.verbs.tcp import tcp_request as tcp_request
+    from dockernet_nb.verbs.terminal import terminal as terminal
     from dockernet_nb.verbs.topology import topology as topology
 
 __version__ = "0.2.0"
@@ -141,7 +143,9 @@ _VERBS = {
     "gateway_of": "verbs.lookups",
     "cleanup": "verbs.cleanup",
     "topology": "verbs.topology",
+    "packet_path": "verbs.packet_path",
     "lab_console": "verbs.console",
+    "terminal": "verbs.terminal",
     "iptables_rules": "verbs.firewall",
     "host_iptables_rules": "verbs.firewall",
     "add_rule": "verbs.firewall",

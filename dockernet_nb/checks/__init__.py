@@ -13,20 +13,22 @@ Example::
 
 from __future__ import annotations
 
-from dockernet_nb.checks import basics, breakfix, routing, swarm
+from dockernet_nb.checks import basics, breakfix, ports, routing, swarm
 from dockernet_nb.checks.basics import (
+    check_bridge_isolation,
     check_default_gateway,
+    check_engine_name,
     check_loopback_prediction,
     check_on_both_networks,
-    check_published_uptime,
     check_redis_address,
     check_redis_greeting,
     check_smallest_image,
 )
 from dockernet_nb.checks.breakfix import check_break_fix
 from dockernet_nb.checks.exercise import ask, exercise, question
+from dockernet_nb.checks.ports import check_proxy_or_dnat, check_published_uptime, check_visitor_address
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
-from dockernet_nb.checks.routing import check_ospf_detour, check_proxy_or_dnat, check_web_closed_to_lan1
+from dockernet_nb.checks.routing import check_ospf_detour, check_web_closed_to_lan1
 from dockernet_nb.checks.swarm import check_replicas_after_failure, check_vxlan_outer_address
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "question",
     *basics.__all__,
     *routing.__all__,
+    *ports.__all__,
     *breakfix.__all__,
     *swarm.__all__,
 ]
