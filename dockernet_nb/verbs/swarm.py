@@ -468,7 +468,64 @@ def create_service(
                 constraints=list(constraints) or None,
             )
     nodes_edge.note_on(lead, *words)
-    return service_tasks(name)
+    tasks = service_tasks(name)
+    _wait_until_serving(lead, name)
+    return tasks
+
+
+def _wait_until_serving(lead: nodes_edge.Node, service: str, *, seconds: float = 20) -> None:
+    """Wait (bounded) until every running replica's server answers inside its own container.
+
+    A task is "running" once its container started, a moment before its web server listens; a lesson
+    that asks the service at once must find it listening.
+    """
+    deadline = time.monotonic() + seconds
+    by_name = {node.name: node for node in nodes_edge.nodes()}
+    _, tasks, nodes_by_id = _read_tasks(lead, service)
+    pending = []
+    for task in tasks:
+        status = task.get("Status") or {}
+        hostname = (nodes_by_id.get(task.get("NodeID", ""), {}).get("Description") or {}).get("Hostname", "")
+        container = (status.get("ContainerStatus") or {}).get("ContainerID")
+        if task.get("DesiredState") == "running" and status.get("State") == "running" and container and hostname in by_name:
+            pending.append((by_name[hostname], container))
+    probe = ["timeout", "2", "wget", "-qO-", f"http://127.0.0.1:{SERVICE_PORT}/"]
+    while pending and time.monotonic() < deadline:
+        still = []
+        for node, container in pending:
+            with nodes_edge.node_errors(node.name, f"asking a replica of {service}"):
+                try:
+                    answered = node.client().containers.get(container).exec_run(probe).exit_code == 0
+                except docker.errors.NotFound:
+                    answered = True  # gone meanwhile: nothing to wait for
+            if not answered:
+                still.append((node, container))
+        pending = still
+        if pending:
+            time.sleep(0.2)
+
+
+def _wait_for_names(client_container: str, service: str, expected: set[str], *, seconds: float = 15) -> None:
+    """Wait (bounded) until Docker's DNS in ``client_container`` names exactly the replicas in ``expected``.
+
+    The replicas' names travel between nodes by gossip: they reach a client on another node a moment
+    after the replicas run, and a lost node's replicas leave its answers a moment after the node.
+    """
+    deadline = time.monotonic() + seconds
+    while expected and time.monotonic() < deadline:
+        if set(_lookup(client_container, service)) == expected:
+            return
+        time.sleep(0.3)
+
+
+def _running_addresses(service: str) -> set[str]:
+    """The overlay addresses of ``service``'s replicas that run on nodes that are up."""
+    _, tasks, by_id = _read_tasks(nodes_edge.manager(), service)
+    ready = {n["Description"]["Hostname"] for n in by_id.values() if n["Status"]["State"] == "ready"}
+    return {
+        row["address"] for row in _task_rows(service, tasks, by_id)
+        if row["desired"] == "running" and row["state"] == "running" and row["node"] in ready and row["address"]
+    }
 
 
 def _answers(client_container: str, url: str, attempts: int) -> list[str]:
@@ -493,12 +550,15 @@ def who_answers(client_container: str, service: str, *, batch: int = 12, batches
     ``.attrs["nodes"]`` lists the nodes that run a replica.
     """
     lead = nodes_edge.manager()
-    _, tasks, by_id = _read_tasks(lead, service)
+    spec, tasks, by_id = _read_tasks(lead, service)
     ready = {n["Description"]["Hostname"] for n in by_id.values() if n["Status"]["State"] == "ready"}
-    running = {
-        row["node"] for row in _task_rows(service, tasks, by_id)
+    rows = [
+        row for row in _task_rows(service, tasks, by_id)
         if row["desired"] == "running" and row["state"] == "running" and row["node"] in ready
-    }
+    ]
+    running = {row["node"] for row in rows}
+    if (spec.get("Spec") or {}).get("EndpointSpec", {}).get("Mode") == "dnsrr":
+        _wait_for_names(client_container, service, {row["address"] for row in rows if row["address"]})
     url = f"http://{service}:{SERVICE_PORT}/"
     expected = {f"{service} replica on {node}" for node in running}
     seen: list[str] = []
@@ -532,6 +592,7 @@ def reach_service(client_container: str, service: str) -> pd.DataFrame:
     got an answer within 3 s, and from whom. In VIP mode the name gives one virtual address that only
     IPVS can forward; ``tasks.<name>`` gives the replicas' own addresses in any mode.
     """
+    _wait_for_names(client_container, f"tasks.{service}", _running_addresses(service))
     rows = []
     for name in (service, f"tasks.{service}"):
         addresses = _lookup(client_container, name)
