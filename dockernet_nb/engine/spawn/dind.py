@@ -31,7 +31,7 @@ import ipaddress
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import docker
@@ -290,6 +290,7 @@ def start_engine(
     labels: Mapping[str, str] | None = None,
     hostname: str | None = None,
     dns: Sequence[str] | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> DindEngine:
     """Start engine ``name`` (or reach it when it already runs) and load ``images`` into it.
 
@@ -299,11 +300,15 @@ def start_engine(
     addresses); a published engine needs ``internal=False``. ``labels`` go on the container and its
     volume next to the engine labels (a lesson's nodes carry its session's, so its cleanup finds
     them); ``hostname`` is the container's (default ``name``); ``dns`` its resolvers (``--dns``).
+    ``on_started`` is called once the container runs (or was found running), before its engine answers:
+    engines started one after the other up to there get their addresses in that order.
     """
     check_name(name)
     client = client or host_client()
     running = _own_container(client, name)
     if running is not None and running.status == "running":
+        if on_started is not None:
+            on_started()
         engine = _handle(name, running, client=client, timeout=timeout, started=None)
         if images:
             engine.load(images)
@@ -381,6 +386,8 @@ def start_engine(
             network = _engines_network(client, internal=internal and not publish)
             created = create(drop)
         api.start(created["Id"])
+        if on_started is not None:
+            on_started()
         container = client.containers.get(created["Id"])
     except docker.errors.APIError as err:
         if created:  # by id: the name may belong to a learner's container made meanwhile

@@ -115,7 +115,7 @@ def start_nodes(
     client: docker.DockerClient | None = None,
     timeout: float = 120,
 ) -> list[Node]:
-    """Start (or reach) this session's nodes ``names`` in parallel and load ``images`` into each.
+    """Start (or reach) this session's nodes ``names`` and load ``images`` into each, mostly in parallel.
 
     All or nothing: when one node cannot start, the ones this call started are removed again and
     the error says why. Nodes that kernels which no longer run left behind are removed first.
@@ -123,17 +123,28 @@ def start_nodes(
     client = client or host_client()
     remove_stale_nodes(client=client)
     existing = {node.name for node in find_nodes(client=client)}
+    # Each node's container starts after the one before it, so on a fresh network node1 gets the first
+    # free address, node2 the next, ...: the same addresses run after run (a recorded lesson and its
+    # replayed exercises agree). The slow part, waiting for each engine and loading its images, overlaps.
+    started = {node: threading.Event() for node in names}
 
     def one(node: str) -> dind.DindEngine:
-        return dind.start_engine(
-            engine_name(node),
-            images=images,
-            labels=node_labels(node),
-            hostname=node,
-            dns=NODE_DNS,
-            timeout=timeout,
-            client=host_client(),  # one client per thread
-        )
+        before = names.index(node)
+        if before:
+            started[names[before - 1]].wait(timeout=timeout)
+        try:
+            return dind.start_engine(
+                engine_name(node),
+                images=images,
+                labels=node_labels(node),
+                hostname=node,
+                dns=NODE_DNS,
+                timeout=timeout,
+                client=host_client(),  # one client per thread
+                on_started=started[node].set,
+            )
+        finally:
+            started[node].set()
 
     with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
         futures = {node: pool.submit(one, node) for node in names}
@@ -144,8 +155,7 @@ def start_nodes(
             except Exception as err:  # every failure waits until the other nodes are undone
                 errors[node] = err
     if errors:
-        started = [node for node in names if node not in existing]
-        remove_nodes(only=started, client=client)
+        remove_nodes(only=[node for node in names if node not in existing], client=client)
         node, first = next(iter(errors.items()))
         raise EngineError(f"node {node} did not start, so the nodes started with it were removed again: {first}") from first
     found = {node.name: node for node in find_nodes(client=client)}
