@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -251,37 +252,32 @@ def _pip_for_image(workdir: Path, dists: dict[str, metadata.Distribution]) -> li
     return placed
 
 
-def ensure_learner_image(
-    *, tag: str = LEARNER_TAG, client: docker.DockerClient | None = None, say: Say = log.info, rebuild: bool = False
-) -> str:
-    """Build the learner image unless one from the same inputs exists; its tag."""
-    client = client or host_client(timeout=900)
-    dists = learner_packages()
-    own = list(_own_files())
-    fingerprint = _fingerprint(dists, own)
-    existing = _existing(client, tag)
-    if existing is not None and not rebuild and (existing.labels or {}).get(LEARNER_IMAGE) == fingerprint:
-        return tag
-    _ensure_base(client, say)
-    say(f"building {tag} ({len(dists)} Python packages from this environment, the package and the lessons)")
+def _layer(
+    client: docker.DockerClient,
+    *,
+    base: str,
+    files: Iterable[tuple[Path, str]],
+    extra: dict[str, bytes],
+    compile_dirs: list[str],
+    tag: str,
+    conf: dict[str, Any],
+) -> None:
+    """``base`` + ``files`` (+ ``extra`` contents), byte-compiled in ``compile_dirs``, committed as ``tag``.
+
+    Byte-compiled in the image: a server that compiled JupyterLab's Python on every start would take
+    many seconds longer to answer."""
     with tempfile.TemporaryDirectory(prefix="dockernet-nb-learner-") as scratch:
-        workdir = Path(scratch)
-        if sys.version_info[:2] == IMAGE_PYTHON:
-            files: Iterable[tuple[Path, str]] = _placed_files(dists)
-        else:
-            files = _pip_for_image(workdir, dists)
-        archive = workdir / "layer.tar"
+        archive = Path(scratch) / "layer.tar"
         seen: set[str] = set()
         with tarfile.open(archive, "w") as tar:
-            for source, target in [*files, *own]:
+            for source, target in files:
                 if target not in seen:
                     seen.add(target)
                     _tar_add(tar, source, target)
-            _tar_add(tar, None, "/usr/local/bin/dockernet-nb-learner", data=START.encode(), mode=0o755)
-        # Byte-compiled in the image: a server that compiled JupyterLab's Python on every start
-        # would take many seconds longer to answer.
-        compile_all = ["python3", "-m", "compileall", "-q", "-j", "0", SITE]
-        container = client.containers.create(BASE_TAG, compile_all, labels={COURSE: "1"}, user="root")
+            for target, data in extra.items():
+                _tar_add(tar, None, target, data=data, mode=0o755)
+        command = ["python3", "-m", "compileall", "-q", "-j", "0", *compile_dirs]
+        container = client.containers.create(base, command, labels={COURSE: "1"}, user="root", entrypoint=[])
         try:
             with archive.open("rb") as handle:
                 container.put_archive("/", handle)
@@ -289,29 +285,61 @@ def ensure_learner_image(
             status = container.wait(timeout=900)
             if status.get("StatusCode") != 0:
                 raise SetupError(f"byte-compiling the learner's packages failed: {container.logs(tail=20).decode(errors='replace')}")
-            env = [
-                f"PYTHONPATH={SITE}",
-                "JUPYTERLAB_DIR=/usr/local/share/jupyter/lab",
-                "HOME=/home/jovyan",
-                "SHELL=/bin/bash",
-                "DOCKERNET_NB_DATA=/home/jovyan/.local/share/dockernet-nb",
-            ]
             repository, _, version = tag.rpartition(":")
-            container.commit(
-                repository=repository,
-                tag=version,
-                conf={
-                    "Env": env,
-                    "User": "jovyan",
-                    "WorkingDir": "/home/jovyan",
-                    "Entrypoint": ["tini", "-g", "--"],
-                    "Cmd": ["dockernet-nb-learner"],
-                    "Labels": {COURSE: "1", LEARNER_IMAGE: fingerprint},
-                },
-            )
+            container.commit(repository=repository, tag=version, conf=conf)
         finally:
             with contextlib.suppress(docker.errors.APIError):
                 container.remove(force=True)
+
+
+def ensure_learner_image(
+    *, tag: str = LEARNER_TAG, client: docker.DockerClient | None = None, say: Say = log.info, rebuild: bool = False
+) -> str:
+    """Build the learner image unless one from the same inputs exists; its tag.
+
+    Two layers over the base: the Python packages (``dockernet-nb/learner-packages:<hash>``, kept
+    while the packages stay the same) and this package with the lessons (small, rebuilt on every
+    change of either)."""
+    client = client or host_client(timeout=900)
+    dists = learner_packages()
+    own = list(_own_files())
+    packages_print = _fingerprint(dists, [])
+    fingerprint = _fingerprint(dists, own)
+    existing = _existing(client, tag)
+    if existing is not None and not rebuild and (existing.labels or {}).get(LEARNER_IMAGE) == fingerprint:
+        return tag
+    _ensure_base(client, say)
+    packages_tag = f"dockernet-nb/learner-packages:{packages_print}"
+    if rebuild or _existing(client, packages_tag) is None:
+        say(f"building {packages_tag} ({len(dists)} Python packages from this environment)")
+        with tempfile.TemporaryDirectory(prefix="dockernet-nb-pip-") as scratch:
+            files = _placed_files(dists) if sys.version_info[:2] == IMAGE_PYTHON else _pip_for_image(Path(scratch), dists)
+            _layer(client, base=BASE_TAG, files=files, extra={}, compile_dirs=[SITE], tag=packages_tag,
+                   conf={"Labels": {COURSE: "1", LEARNER_IMAGE: f"packages {packages_print}"}})
+    say(f"building {tag} (the package and the lessons over {packages_tag})")
+    env = [
+        f"PYTHONPATH={SITE}",
+        "JUPYTERLAB_DIR=/usr/local/share/jupyter/lab",
+        "HOME=/home/jovyan",
+        "SHELL=/bin/bash",
+        "DOCKERNET_NB_DATA=/home/jovyan/.local/share/dockernet-nb",
+    ]
+    _layer(
+        client,
+        base=packages_tag,
+        files=own,
+        extra={"/usr/local/bin/dockernet-nb-learner": START.encode()},
+        compile_dirs=[f"{SITE}/dockernet_nb"],
+        tag=tag,
+        conf={
+            "Env": env,
+            "User": "jovyan",
+            "WorkingDir": "/home/jovyan",
+            "Entrypoint": ["tini", "-g", "--"],
+            "Cmd": ["dockernet-nb-learner"],
+            "Labels": {COURSE: "1", LEARNER_IMAGE: fingerprint, "dockernet-nb.learner-packages": packages_tag},
+        },
+    )
     with contextlib.suppress(docker.errors.APIError):
         client.images.prune(filters={"dangling": True, "label": f"{LEARNER_IMAGE}"})
     say(f"{tag} is ready ({fingerprint})")

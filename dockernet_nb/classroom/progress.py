@@ -26,27 +26,44 @@ __all__ = ["class_progress", "learner_progress", "make_app", "main", "REFRESH_SE
 REFRESH_SECONDS = 3
 
 
-def _lessons() -> list[tuple[str, str, str, tuple[str, ...]]]:
-    """(notebook stem, lesson name, title, exercises) of every lesson that has exercises."""
-    found = []
-    for path in lesson_paths():
-        lesson = read_lesson(path)
-        if lesson.exercises:
-            found.append((path.stem, lesson.name, lesson.title, lesson.exercises))
-    return found
+Column = tuple[str, str, str, tuple[str, ...]]  # notebook stem, lesson name, title, exercises
 
 
-def learner_progress(settings: ClassSettings, user: str, lessons: list[tuple[str, str, str, tuple[str, ...]]] | None = None) -> dict[str, Any]:
-    """One learner's record: each lesson's exercises (passed, attempts, hints) and the totals."""
+def _lessons() -> list[Column]:
+    """Every lesson the course ships, in order, with its exercises."""
+    return [(path.stem, lesson.name, lesson.title, lesson.exercises) for path in lesson_paths() for lesson in [read_lesson(path)]]
+
+
+def _record(settings: ClassSettings, user: str) -> dict[str, Any]:
     try:
         data = json.loads(settings.progress_file(user).read_text(encoding="utf-8"))
-        record = data.get("lessons", {}) if isinstance(data, dict) else {}
     except (OSError, ValueError):
-        record = {}
+        return {}
+    lessons = data.get("lessons", {}) if isinstance(data, dict) else {}
+    return lessons if isinstance(lessons, dict) else {}
+
+
+def _columns(records: list[dict[str, Any]]) -> list[Column]:
+    """The shipped lessons that have exercises, with any exercise (or lesson) a learner's record holds
+    that this copy of the course does not list, so nothing a learner did goes unseen."""
+    columns: dict[str, Column] = {}
+    for stem, name, title, exercises in _lessons():
+        columns[name] = (stem, name, title, exercises)
+    for record in records:
+        for name, lesson in record.items():
+            stem, _, title, exercises = columns.get(name, (name, name, name, ()))
+            more = tuple(e for e in (lesson.get("exercises") or {}) if e not in exercises)
+            columns[name] = (stem, name, title, exercises + more)
+    return [column for column in columns.values() if column[3]]
+
+
+def learner_progress(settings: ClassSettings, user: str, columns: list[Column] | None = None, record: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One learner's record: each lesson's exercises (passed, attempts, hints) and the totals."""
+    record = _record(settings, user) if record is None else record
     rows = []
     passed = total = 0
     last = ""
-    for stem, name, title, exercises in lessons if lessons is not None else _lessons():
+    for stem, name, title, exercises in _columns([record]) if columns is None else columns:
         done = record.get(name, {})
         items = []
         for exercise in exercises:
@@ -60,9 +77,11 @@ def learner_progress(settings: ClassSettings, user: str, lessons: list[tuple[str
     return {"learner": user, "passed": passed, "total": total, "last": last, "lessons": rows}
 
 
-def class_progress(settings: ClassSettings, users: list[str]) -> list[dict[str, Any]]:
-    lessons = _lessons()
-    return [learner_progress(settings, user, lessons) for user in users]
+def class_progress(settings: ClassSettings, users: list[str]) -> tuple[list[Column], list[dict[str, Any]]]:
+    """The columns (lessons) and one row per learner, for ``users`` only."""
+    records = {user: _record(settings, user) for user in users}
+    columns = _columns(list(records.values()))
+    return columns, [learner_progress(settings, user, columns, records[user]) for user in users]
 
 
 PAGE = """<!doctype html>
@@ -139,7 +158,7 @@ def make_app(settings: ClassSettings) -> Any:
             user = self.get_current_user()
             instructor = is_instructor(user)
             names = list(settings.learners) if instructor else [n for n in settings.learners if n == user.get("name")]
-            learners = class_progress(settings, names)
+            columns, learners = class_progress(settings, names)
             servers = await self._servers(names)
             for row in learners:
                 row["server"] = servers.get(row["learner"], "")
@@ -148,7 +167,7 @@ def make_app(settings: ClassSettings) -> Any:
                 {
                     "user": user.get("name"),
                     "instructor": instructor,
-                    "lessons": [f"{stem}" for stem, *_ in _lessons()],
+                    "lessons": [stem for stem, *_ in columns],
                     "learners": learners,
                 }
             )
