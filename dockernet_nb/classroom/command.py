@@ -50,6 +50,9 @@ def add(commands: Any) -> argparse.ArgumentParser:
     start.add_argument("--engine-cpu-shares", type=int, default=512, help="CPU weight per learner engine")
     start.add_argument("--server-memory", default="1g", help="memory per learner notebook server and its kernels")
     start.add_argument("--server-cpus", type=float, default=1.0, help="CPUs per learner notebook server")
+    start.add_argument("--rootless", action="store_true",
+                       help="rootless engines (uid 1000 on the host, reached through a socket only the learner sees); "
+                            "check first with `dockernet-nb classroom rootless-check`")
 
     sub.add_parser("status", help="classes, engines and learners' servers on this machine")
 
@@ -135,6 +138,7 @@ def _start(args: argparse.Namespace, root: Any) -> int:
         engine_cpu_shares=args.engine_cpu_shares,
         server_memory=args.server_memory,
         server_cpus=args.server_cpus,
+        rootless=args.rootless,
     )
     hub = Hub(settings)
     stopping = {"now": False}

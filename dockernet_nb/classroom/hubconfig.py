@@ -29,7 +29,7 @@ from dockernet_nb.classroom.settings import SETTINGS_ENV, ClassSettings, load
 __all__ = ["configure"]
 
 
-def configure(c: Any, settings: ClassSettings | None = None) -> ClassSettings:
+def configure(c: Any, settings: ClassSettings | None = None, *, start_pool: bool = True) -> ClassSettings:
     settings = settings or load()
     ours = logging.getLogger("dockernet_nb")
     if not ours.handlers:  # the pool's and the spawner's news, in the hub's log
@@ -114,8 +114,9 @@ def configure(c: Any, settings: ClassSettings | None = None) -> ClassSettings:
     ]
 
     # the engine pool: filling starts now, so engines are warm before the first login
-    from dockernet_nb.classroom.spawner import pool
+    if start_pool:
+        from dockernet_nb.classroom.spawner import pool
 
-    engines = pool(settings)
-    atexit.register(engines.close)
+        engines = pool(settings)
+        atexit.register(engines.close)
     return settings

@@ -65,6 +65,9 @@ START = f"""#!/bin/sh
 # The learner's server: fresh copies of lessons the learner does not have yet (their own edits stay),
 # then the hub's single-user JupyterLab.
 set -e
+if [ -n "$DOCKER_CERT_PATH" ]; then  # on Kubernetes the engine beside us makes the certificates as it starts
+    i=0; while [ ! -r "$DOCKER_CERT_PATH/key.pem" ] && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+fi
 mkdir -p "$HOME/notebooks" "${{DOCKERNET_NB_DATA:-$HOME/.local/share/dockernet-nb}}"
 for lesson in {LESSONS}/*; do
     [ -e "$HOME/notebooks/$(basename "$lesson")" ] || cp -r "$lesson" "$HOME/notebooks/"

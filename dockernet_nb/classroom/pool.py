@@ -39,6 +39,8 @@ def start_class_engine(settings: ClassSettings, *, address: str, client: docker.
     """One engine for this class at ``address``: TLS for one client, the class limits, the course images."""
     client = client or host_client()
     name = f"{settings.class_id}-{secrets.token_hex(3)}"
+    if settings.rootless:
+        return _start_rootless(settings, name, address=address, client=client)
     tls = make_engine_tls(
         settings.engines_dir / name, hosts=[address, "127.0.0.1", "localhost"], client_owner=LEARNER_UID
     )
@@ -60,6 +62,32 @@ def start_class_engine(settings: ClassSettings, *, address: str, client: docker.
             remove_engine(name, client=client)
         remove_engine_tls(tls.folder)
         raise
+
+
+def _start_rootless(settings: ClassSettings, name: str, *, address: str, client: docker.DockerClient) -> DindEngine:
+    """A rootless engine (uid 1000 on the host) whose socket only its learner's container will see."""
+    from dockernet_nb.classroom.rootless import start_rootless_engine, wait_for_socket
+    from dockernet_nb.engine.spawn.transfer import copy_images
+
+    started = time.monotonic()
+    socket_dir = settings.engines_dir / name / "run"
+    try:
+        container = start_rootless_engine(
+            name, socket_dir, client=client, limits=dict(settings.limits.host_config()), network=settings.network, ip=address,
+            labels=settings.labels(),
+        )
+        inner = wait_for_socket(container, socket_dir / "docker.sock")
+        if inner is None:
+            raise EngineError(f"rootless engine {name} did not answer: {container.logs(tail=15).decode(errors='replace')}")
+        copy_images(settings.images, target=inner, source=client)
+        version = str(inner.version().get("Version", ""))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            remove_engine(name, client=client)
+        remove_engine_tls(settings.engines_dir / name)
+        raise
+    return DindEngine(name, container.name, f"{container.name}-data", address, f"unix://{socket_dir / 'docker.sock'}", version,
+                      time.monotonic() - started, None)
 
 
 def remove_class_engine(settings: ClassSettings, name: str, *, client: docker.DockerClient | None = None) -> None:

@@ -79,6 +79,7 @@ class ClassSettings:
     learner_image: str = "dockernet-nb/learner:1"
     engine_image: str = "dockernet-nb/engine:1"
     default_url: str = "/lab/tree/notebooks/00-setup.ipynb"
+    rootless: bool = False  # rootless engines (uid 1000 on the host) reached through a socket, not TLS
     admin_token: str = ""  # the classroom command's own service token (also what tests use)
     start_timeout: int = 180
 

@@ -80,10 +80,11 @@ class ClassroomSpawner(DockerSpawner):
     # -- start -----------------------------------------------------------------------------------
     def get_env(self) -> dict[str, str]:
         env: dict[str, str] = super().get_env()
+        if self.settings.rootless:  # the engine's socket, in a folder only this learner's container gets
+            env.update(DOCKER_HOST="unix:///home/jovyan/.docker/run/docker.sock")
+        else:
+            env.update(DOCKER_HOST="tcp://127.0.0.1:2376", DOCKER_TLS_VERIFY="1", DOCKER_CERT_PATH="/home/jovyan/.docker")
         env.update(
-            DOCKER_HOST="tcp://127.0.0.1:2376",
-            DOCKER_TLS_VERIFY="1",
-            DOCKER_CERT_PATH="/home/jovyan/.docker",
             DOCKERNET_NB_DATA="/home/jovyan/.local/share/dockernet-nb",
             DOCKERNET_NB_MODE="live",
             DOCKERNET_NB_CLASS=self.settings.class_id,
@@ -105,13 +106,13 @@ class ClassroomSpawner(DockerSpawner):
         settings = self.settings
         home = settings.learner_home(self.user.name)
         await asyncio.to_thread(_make_home, home)
-        certs = settings.engines_dir / self.engine_name / "client"
+        if settings.rootless:
+            engine_access = {str(settings.engines_dir / self.engine_name / "run"): {"bind": "/home/jovyan/.docker/run", "mode": "rw"}}
+        else:
+            engine_access = {str(settings.engines_dir / self.engine_name / "client"): {"bind": "/home/jovyan/.docker", "mode": "ro"}}
         host_config = self.client.create_host_config(
             network_mode=f"container:{self.engine_container}",
-            binds={
-                str(home): {"bind": "/home/jovyan", "mode": "rw"},
-                str(certs): {"bind": "/home/jovyan/.docker", "mode": "ro"},
-            },
+            binds={str(home): {"bind": "/home/jovyan", "mode": "rw"}, **engine_access},
             mem_limit=settings.server_memory,
             memswap_limit=settings.server_memory,
             nano_cpus=int(settings.server_cpus * 1e9),
