@@ -72,7 +72,9 @@ class Hub:
             if self.process.poll() is not None:
                 raise HubError(f"the hub exited ({self.process.returncode}); the end of its log:\n{self.log_tail()}")
             with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{self.url}/hub/api/", timeout=2).status_code == 200:
+                # the hub's own API first (quietly), then the same through the proxy's route
+                hub_api = f"http://{self.settings.hub_ip}:{self.settings.hub_port}/hub/api/"
+                if requests.get(hub_api, timeout=2).status_code == 200 and requests.get(f"{self.url}/hub/api/", timeout=2).status_code == 200:
                     return self
             time.sleep(0.3)
         self.stop()
