@@ -13,6 +13,7 @@ Run by the hub as ``python -m dockernet_nb.classroom.progress``.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import urllib.parse
@@ -102,9 +103,14 @@ td.ok { background: #d7f5d7; } td.tried { background: #fde9c8; } td.none { color
 __REFRESH__ s; <span id="stamp"></span></p>
 <script>
 const cell = (row, text, cls) => { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; row.appendChild(td); return td; };
+const XSRF = "__XSRF__";  // JupyterHub accepts a login cookie on a fetch() only with this token
 async function refresh() {
   let data;
-  try { const answer = await fetch("api/progress", {credentials: "same-origin"}); data = await answer.json(); }
+  try {
+    const answer = await fetch("api/progress", {credentials: "same-origin", headers: {"X-XSRFToken": XSRF}});
+    if (!answer.ok) throw new Error(`${answer.status} ${answer.statusText}`);
+    data = await answer.json();
+  }
   catch (e) { document.getElementById("stamp").textContent = "could not refresh: " + e; return; }
   document.getElementById("who").textContent = data.instructor
     ? `Signed in as ${data.user} (instructor): the whole class.` : `Signed in as ${data.user}: your own progress.`;
@@ -150,7 +156,9 @@ def make_app(settings: ClassSettings) -> Any:
         def get(self) -> None:
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
-            self.write(PAGE.replace("__REFRESH__", str(REFRESH_SECONDS)))
+            token = self.xsrf_token
+            token = token.decode() if isinstance(token, bytes) else str(token)
+            self.write(PAGE.replace("__REFRESH__", str(REFRESH_SECONDS)).replace("__XSRF__", html.escape(token, quote=True)))
 
     class Progress(HubOAuthenticated, web.RequestHandler):
         @web.authenticated
