@@ -156,8 +156,8 @@ def make_app(settings: ClassSettings) -> Any:
         def get(self) -> None:
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
-            token = self.xsrf_token
-            token = token.decode() if isinstance(token, bytes) else str(token)
+            raw: Any = self.xsrf_token
+            token = raw.decode() if isinstance(raw, bytes) else str(raw)
             self.write(PAGE.replace("__REFRESH__", str(REFRESH_SECONDS)).replace("__XSRF__", html.escape(token, quote=True)))
 
     class Progress(HubOAuthenticated, web.RequestHandler):

@@ -308,8 +308,11 @@ def start_engine(
     tls: EngineTls | None = None,
     limits: Limits | None = None,
     labels: Mapping[str, str] | None = None,
+    daemon_args: Sequence[str] = (),
 ) -> DindEngine:
     """Start engine ``name`` (or reach it when it already runs) and load ``images`` into it.
+
+    ``daemon_args`` go to the inner dockerd as they are (a test's ``--registry-mirror``, ``--dns``).
 
     ``build``: build the engine image offline when missing (about 85 s the first time). ``publish``:
     reach the engine through a port published on 127.0.0.1 instead of the container's address (None:
@@ -350,7 +353,7 @@ def start_engine(
         dockerd = [f"--host=tcp://0.0.0.0:{TLS_PORT}", "--host=unix:///var/run/docker.sock", *tls.dockerd_args()]
     else:
         dockerd = [f"--host=tcp://0.0.0.0:{PORT}", "--host=unix:///var/run/docker.sock", "--tls=false"]
-    dockerd += [f"--bip={bip}", f"--default-address-pool={address_pool}"]
+    dockerd += [f"--bip={bip}", f"--default-address-pool={address_pool}", *daemon_args]
     environment = {"container": "docker"}
     if limits is not None:  # the entrypoint nests the inner groups inside this container's own (v1)
         environment["DNB_NEST_CGROUPS"] = "1"
