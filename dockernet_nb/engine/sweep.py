@@ -43,7 +43,7 @@ def course_objects(scope: str = "all") -> pd.DataFrame:
         rows.append(
             {
                 "kind": kind,
-                "name": object_labels.get(labels.NAME, docker_name),
+                "name": labels.short_name(docker_name, object_labels),
                 "docker_name": docker_name,
                 "session": object_labels.get(labels.SESSION, ""),
                 "lesson": object_labels.get(labels.LESSON, ""),

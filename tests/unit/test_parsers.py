@@ -288,9 +288,18 @@ def test_ip_route_default_bridge_values() -> None:
     ]
 
 
-def test_ip_route_ipv6_only_is_empty() -> None:
-    assert len(ip_route.parse(fixture("debian/ip-6-route--ipv6"))) == 0
-    assert len(ip_route.parse(fixture("debian/ip-j-6-route--ipv6"))) == 0
+def test_ip_6_route_rows_look_like_route_n_A_inet6() -> None:
+    # IPv6 destinations keep their prefix length (route -n -A inet6's form); there is no genmask.
+    expected = [
+        ["fd00:dbf::/64", "::", None, "U", 256, "eth0"],
+        ["fe80::/64", "::", None, "U", 256, "eth0"],
+        ["::/0", "fd00:dbf::1", None, "UG", 1024, "eth0"],
+    ]
+    for name in ("debian/ip-6-route--ipv6", "debian/ip-j-6-route--ipv6"):
+        df = ip_route.parse(fixture(name))
+        assert df.astype(object).where(df.notna(), None).values.tolist() == expected
+    # `ip route` on the same dual-stack container still prints (and gives) IPv4 only.
+    assert set(ip_route.parse(fixture("debian/ip-route--ipv6"))["gateway"]) <= {"0.0.0.0", "172.29.12.1"}
 
 
 def test_route_n_header_only() -> None:
