@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.firewall import iptables_rules as iptables_rules
     from dockernet_nb.verbs.host import docker_proxies as docker_proxies
     from dockernet_nb.verbs.host_firewall import course_host_rules as course_host_rules
+    from dockernet_nb.verbs.host_firewall import host_ip6tables_rules as host_ip6tables_rules
     from dockernet_nb.verbs.host_firewall import host_rule as host_rule
     from dockernet_nb.verbs.host_firewall import remove_host_rule as remove_host_rule
     from dockernet_nb.verbs.host import kvm_preflight as kvm_preflight
@@ -143,6 +144,7 @@ _VERBS = {
     "host_rule": "verbs.host_firewall",
     "remove_host_rule": "verbs.host_firewall",
     "course_host_rules": "verbs.host_firewall",
+    "host_ip6tables_rules": "verbs.host_firewall",
     "plot_rtt": "display.plots",
     "plot_interfaces": "display.plots",
     "plot_reachability": "display.plots",

@@ -22,6 +22,17 @@ from dockernet_nb.checks.basics import (
     check_redis_greeting,
     check_smallest_image,
 )
+from dockernet_nb.checks.everyday import (
+    check_billing_name,
+    check_bob_blocked,
+    check_compose_cache,
+    check_compose_names,
+    check_dual_stack_fallback,
+    check_names_with_dns,
+    check_publish_clash,
+    check_reader_shares,
+    check_second_ipv6_network,
+)
 from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
 from dockernet_nb.checks.routing import check_ospf_detour, check_proxy_or_dnat, check_web_closed_to_lan1
@@ -44,4 +55,13 @@ __all__ = [
     "check_web_closed_to_lan1",
     "check_ospf_detour",
     "check_proxy_or_dnat",
+    "check_compose_names",
+    "check_compose_cache",
+    "check_names_with_dns",
+    "check_billing_name",
+    "check_publish_clash",
+    "check_reader_shares",
+    "check_dual_stack_fallback",
+    "check_second_ipv6_network",
+    "check_bob_blocked",
 ]

@@ -177,6 +177,7 @@ def _network(
     labels: Mapping[str, str],
     free4: Iterator[str],
     free6: Iterator[str],
+    existing: Mapping[str, list[str]],
     docker_command: str,
 ) -> dict[str, Any]:
     where = f"network {key!r}"
@@ -208,10 +209,12 @@ def _network(
         if config.get("subnet"):
             _subnet_ok(str(config["subnet"]), where)
     families = {ipaddress.ip_network(c["subnet"], strict=False).version for c in configs if c.get("subnet")}
+    # A network the project made before keeps its subnets: Compose would refuse a changed network.
+    before = {ipaddress.ip_network(s, strict=False).version: s for s in existing.get(wanted_name, [])}
     if 4 not in families and out.get("enable_ipv4") is not False:
-        configs.insert(0, {"subnet": next(free4)})
+        configs.insert(0, {"subnet": before.get(4) or next(free4)})
     if out.get("enable_ipv6") and 6 not in families:
-        configs.append({"subnet": next(free6)})
+        configs.append({"subnet": before.get(6) or next(free6)})
     ipam["config"] = configs
     out["ipam"] = ipam
     out["labels"] = {**(out.get("labels") or {}), **labels}
@@ -228,6 +231,7 @@ def course_project(
     free4: Iterator[str],
     free6: Iterator[str],
     docker_command: str,
+    existing: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """The Compose file the course runs for ``config`` (normalised by ``docker compose config --format json``).
 
@@ -251,6 +255,7 @@ def course_project(
     declared = dict(config.get("networks") or {})
     for key in sorted(used_networks | set(declared)):
         out["networks"][key] = _network(
-            key, declared.get(key), project=project, labels=labels, free4=free4, free6=free6, docker_command=docker_command
+            key, declared.get(key), project=project, labels=labels, free4=free4, free6=free6,
+            existing=existing or {}, docker_command=docker_command,
         )
     return out

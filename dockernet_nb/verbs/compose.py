@@ -98,6 +98,17 @@ def _short(name: str) -> str:
     return name[len(own):] if name.startswith(own) else name
 
 
+def _existing_subnets(engine_project: str) -> dict[str, list[str]]:
+    """The subnets of the networks this project made before (engine-side name -> subnets)."""
+    with engine_errors("looking for the project's networks"):
+        found = client().api.networks(filters={"label": f"{COMPOSE_PROJECT_LABEL}={engine_project}"})
+    return {
+        n["Name"]: [c["Subnet"] for c in (n.get("IPAM") or {}).get("Config") or [] if c.get("Subnet")]
+        for n in found
+        if labels.is_course(n.get("Labels"))
+    }
+
+
 def _progress_frame(text: str) -> pd.DataFrame:
     frame = compose_progress.parse(text)
     frame["name"] = frame["name"].map(_short).astype("string")
@@ -151,6 +162,7 @@ def compose_up(project: str, compose_yaml: str, *, wait: bool = False, timeout: 
                 free4=(str(s) for s in network_verbs._free_subnets()),
                 free6=(str(s) for s in network_verbs._free_subnets(network_verbs.COURSE_POOL6)),
                 docker_command=plain,
+                existing=_existing_subnets(engine_project),
             )
             (folder / "course-compose.json").write_text(json.dumps(course, indent=1), encoding="utf-8")
             result = _compose(cli, words, cwd=folder, timeout=timeout + 30)
@@ -199,10 +211,10 @@ def compose_ps(project: str) -> pd.DataFrame:
                 "service": row.service,
                 "container": handle.name,
                 "state": row.state,
-                "health": row.health,
+                "health": row.health if pd.notna(row.health) else "",
                 "networks": ", ".join(sorted(handle.addresses)),
                 "addresses": ", ".join(f"{net}: {ip}" for net, ip in sorted(handle.addresses.items()) if ip),
-                "ports": row.ports,
+                "ports": row.ports if pd.notna(row.ports) else "",
             }
         )
     frame = pd.DataFrame(rows, columns=PS_COLUMNS)

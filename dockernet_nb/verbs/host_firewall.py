@@ -26,7 +26,7 @@ from dockernet_nb.errors import InvalidInput
 from dockernet_nb.parsers import iptables
 from dockernet_nb.replay import recordable
 
-__all__ = ["host_rule", "remove_host_rule", "course_host_rules"]
+__all__ = ["host_rule", "remove_host_rule", "course_host_rules", "host_ip6tables_rules"]
 
 CHAINS = ("DOCKER-USER", "INPUT")
 TARGETS = ("ACCEPT", "DROP", "REJECT", "RETURN")
@@ -191,3 +191,29 @@ def course_host_rules(*, all_sessions: bool = False) -> pd.DataFrame:
     """
     commands.note(host_rules.helper_command(["iptables-save", "-t", "filter"]))
     return host_rules.course_host_rules("all" if all_sessions else "session")
+
+
+@recordable
+def host_ip6tables_rules(*, table: str = "nat", chain: str | None = None) -> pd.DataFrame:
+    """The engine host's IPv6 rules (``ip6tables-save -t TABLE``), one row each, like :func:`dnb.host_iptables_rules`.
+
+    An engine that leaves ip6tables alone (Engine 20.10 by default) has written none: the table then
+    holds no Docker chains at all. Example::
+
+        >>> dnb.host_ip6tables_rules(table="nat")                          # doctest: +SKIP
+    """
+    if table not in ("filter", "nat", "mangle", "raw"):
+        raise InvalidInput(f"table must be filter, nat, mangle or raw; got {table!r}.")
+    commands.note(host_rules.helper_command(["ip6tables-save", "-t", table]))
+    save6 = "${SAVE%-save}"  # iptables-save -> ip6tables-save, iptables-legacy-save -> ip6tables-legacy-save
+    script = f'SAVE6=$(echo "{save6}" | sed "s/^iptables/ip6tables/")-save; $SAVE6 -t {shlex.quote(table)}'
+    result = host_rules.run_on_host(script, what="read the host's ip6tables")
+    if not result.ok:
+        raise InvalidInput(f"Reading the host's ip6tables failed: {result.output.strip()[-300:]}")
+    frame = iptables.parse(result.stdout)
+    frame = frame[frame["table"] == table] if len(frame) else frame
+    if chain is not None:
+        frame = frame[frame["chain"] == chain]
+    frame = frame.reset_index(drop=True)
+    frame.attrs["raw"] = result.stdout
+    return frame

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import shlex
+import time
 from collections.abc import Mapping
 
 import pandas as pd
@@ -183,4 +184,12 @@ def dns_server(
     handle = containers.run(
         "debian", ["perl", "-e", DNS_SERVER_PERL], name=name, net=net, ip=ip, env={"RECORDS": " ".join(entries)}, detach=True
     )
-    return handle
+    # It prints "answering for: ..." once it listens: wait for that (or for it to die and say why).
+    deadline = time.monotonic() + 10
+    while True:
+        log = containers.logs(name)
+        if "answering for:" in log.stderr:
+            return handle
+        if "udp port 53" in log.stderr or time.monotonic() > deadline:
+            raise InvalidInput(f"The DNS server {name} did not start: {log.output.strip()[-200:] or 'no output'}")
+        time.sleep(0.1)
