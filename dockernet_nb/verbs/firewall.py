@@ -66,10 +66,8 @@ def host_iptables_rules(*, table: str = "nat", chain: str | None = None) -> pd.D
         raise InvalidInput(f"table must be one of {', '.join(TABLES)}; got {table!r}.")
     result = _read_host_rules("iptables-save", table)
     if _LEGACY_WARNING in result.output:
-        # Legacy tables exist too: read those instead only if they are where Docker keeps its chains.
-        legacy = _read_host_rules("iptables-legacy-save", table)
-        if ":DOCKER" in legacy.stdout:
-            result = legacy
+        # The host keeps its rules with the legacy backend: read those instead of the empty nft view.
+        result = _read_host_rules("iptables-legacy-save", table)
     checked(result, "read the host's iptables", "the host helper")
     return _rules(result.stdout, table, chain)
 
