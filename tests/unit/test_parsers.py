@@ -22,11 +22,11 @@ import pandas as pd
 import pytest
 
 from dockernet_nb.errors import ParseError
-from dockernet_nb.parsers import ifconfig, ip_addr, ip_route, iptables, ping, route
+from dockernet_nb.parsers import compose_progress, compose_ps, getent, ifconfig, ip_addr, ip_route, iptables, ping, route
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PAIRS = sorted(FIXTURES.glob("*/*.txt"))
-PARSERS = [ifconfig, ip_addr, ip_route, iptables, ping, route]
+PARSERS = [ifconfig, ip_addr, ip_route, iptables, ping, route, getent, compose_ps, compose_progress]
 
 # Recorded file name prefix (the command as typed, dashed) -> parser.
 COMMANDS: dict[str, ModuleType] = {
@@ -46,6 +46,12 @@ COMMANDS: dict[str, ModuleType] = {
     "iptables-save": iptables,
     "iptables-S": iptables,
     "iptables-S-t-nat": iptables,
+    # the everyday lessons (08-12); recorded by tests/record_everyday_fixtures.sh
+    "getent-hosts": getent,
+    "getent-ahosts": getent,
+    "getent-ahostsv4": getent,
+    "docker-compose-ps-format-json": compose_ps,
+    "docker-compose-progress-json": compose_progress,
 }
 
 # Written out rather than imported, so a schema change has to change this file too.
@@ -72,6 +78,12 @@ ROUTE = {
     "iface": "string",
 }
 SCHEMAS: dict[ModuleType, dict[str, str]] = {
+    getent: {"address": "string", "family": "Int64", "names": "string"},
+    compose_ps: {
+        "service": "string", "name": "string", "state": "string", "health": "string", "exit_code": "Int64",
+        "networks": "string", "ports": "string", "image": "string",
+    },
+    compose_progress: {"kind": "string", "name": "string", "status": "string"},
     ifconfig: INTERFACE,
     ip_addr: INTERFACE,
     route: ROUTE,
@@ -136,7 +148,7 @@ def fixture(name: str) -> str:
 
 
 def test_fixtures_exist() -> None:
-    assert {p.parent.name for p in PAIRS} == {"busybox", "debian", "malformed"}
+    assert {p.parent.name for p in PAIRS} == {"busybox", "debian", "malformed", "compose"}
     assert len(PAIRS) >= 80
     missing = [p.name for p in PAIRS if not p.with_suffix(".json").exists()]
     assert missing == []
