@@ -93,10 +93,9 @@ def check_compose_names(answer: Any, *, container: str = "shop-web-1", names: tu
         shown = " and ".join(sorted(truth)) or "none of them"
         return passed(f"from {container}, only {shown} can be looked up: Docker's DNS server answers names per network.")
     missing, extra = truth - given, given - truth
-    parts = ([f"{', '.join(sorted(missing))} does resolve"] if missing else []) + (
-        [f"{', '.join(sorted(extra))} does not" if extra else ""] if extra else []
-    )
-    return failed("; ".join(p for p in parts if p) + ".", hint)
+    parts = [f"{' and '.join(sorted(missing))} can be looked up from {container} too"] if missing else []
+    parts += [f"{' and '.join(sorted(extra))} cannot be looked up from {container}"] if extra else []
+    return failed("; ".join(parts) + ".", hint)
 
 
 @question("compose_cache")
@@ -176,9 +175,9 @@ def check_names_with_dns(answer: Any, *, container: str = "client2", name: str =
 
 
 @question("container_address")
-def _container_address(container: str, net: str) -> str | None:
+def _container_address(container: str, net: str) -> dict[str, str | None]:
     handle = _handle(container)
-    return None if handle is None else handle.addresses.get(net)
+    return {"address": None if handle is None else handle.addresses.get(net)}
 
 
 @exercise("billing-name")
@@ -195,7 +194,7 @@ def check_billing_name(answer: Any, *, host: str = "billing.lab", target: str = 
     seen = ask("names_from", container=name, names=[host])
     if seen is None:
         return failed(f"no container named {name!r} runs now.", hint)
-    truth = ask("container_address", container=target, net=net)
+    truth = ask("container_address", container=target, net=net)["address"]
     if not truth:
         return failed(f"{target} is not on {net} any more.", "Run the cells of section 1 again.")
     if not seen[host]:
@@ -214,8 +213,11 @@ def _publish_clash(port: int) -> dict[str, Any]:
         container_verbs.run("uptime", name="clash-probe", ports=f"{port}:8000", detach=True)
     except DockernetError as e:
         text = str(e).splitlines()[0]
-        # The engine's own words after the endpoint id: "listen tcp4 127.0.0.1:8110: bind: address already in use"
-        return {"started": False, "error": text[text.find("listen "):][:160] if "listen " in text else text[-160:]}
+        # The engine's own words after the endpoint id, which differ between engines.
+        for start in ("failed to bind", "listen "):
+            if start in text:
+                return {"started": False, "error": text[text.find(start):][:160]}
+        return {"started": False, "error": text[-160:]}
     container_verbs.rm("clash-probe", missing_ok=True)
     return {"started": True, "error": None}
 
@@ -379,7 +381,7 @@ def check_bob_blocked(answer: Any, *, blocked: str = "bob", allowed: str = "alic
     rules = _rules_for(answer)
     if rules is None:
         return failed("answer should be the table dnb.host_rule(...) returned.", hint)
-    address = ask("container_address", container=blocked, net=net)
+    address = ask("container_address", container=blocked, net=net)["address"]
     if not address:
         return failed(f"{blocked} is not on {net} now.", "Run the cells of section 2 again.")
     mine = rules[rules["rule"].str.contains("dockernet-nb session=", regex=False, na=False)]
@@ -392,7 +394,7 @@ def check_bob_blocked(answer: Any, *, blocked: str = "bob", allowed: str = "alic
             "port from a container never passes FORWARD (docker-proxy takes it on the host).",
             hint,
         )
-    front_gateway = gateway or ask("network_gateway", net=net)
+    front_gateway = gateway or ask("network_gateway", net=net)["gateway"]
     seen = ask("published_filter", sources=[allowed, blocked], target=f"{front_gateway}:{port}")
     if seen is None:
         return failed(f"{allowed} or {blocked} does not run now.", "Run the cells of section 2 again.")
@@ -404,10 +406,10 @@ def check_bob_blocked(answer: Any, *, blocked: str = "bob", allowed: str = "alic
 
 
 @question("network_gateway")
-def _network_gateway(net: str) -> str | None:
+def _network_gateway(net: str) -> dict[str, str | None]:
     from dockernet_nb.engine.objects import find_network, network_handle
 
     try:
-        return network_handle(find_network(net)).gateway
+        return {"gateway": network_handle(find_network(net)).gateway}
     except NotFound:
-        return None
+        return {"gateway": None}
