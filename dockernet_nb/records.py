@@ -27,6 +27,8 @@ __all__ = [
     "Endpoint",
     "TopologySnapshot",
     "EngineNote",
+    "FaultLab",
+    "CheckResult",
     "RECORD_TYPES",
     "command_lines",
     "commands_html",
@@ -114,17 +116,34 @@ class CommandResult:
         )
 
 
-def _record_repr(record: Any) -> str:
-    fields = [f"{f.name}={getattr(record, f.name)!r}" for f in dataclasses.fields(record) if f.name != "docker"]
-    return "\n".join([*command_lines(record.docker), f"{type(record).__name__}({', '.join(fields)})"])
+class _Handle:
+    """What both handles do: stand for their name, show their docker commands above their fields."""
 
+    name: str
+    docker: tuple[DockerCommand, ...]
 
-def _record_html(record: Any, row: dict[str, Any]) -> str:
-    return commands_html(record.docker) + pd.DataFrame([row]).to_html(index=False)
+    def __str__(self) -> str:
+        return self.name
+
+    def _row(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "docker"}  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        fields = [f"{name}={value!r}" for name, value in self._row().items()]
+        return "\n".join([*command_lines(self.docker), f"{type(self).__name__}({', '.join(fields)})"])
+
+    def _shown_row(self) -> dict[str, Any]:
+        return self._row()
+
+    def _repr_html_(self) -> str:
+        return commands_html(self.docker) + pd.DataFrame([self._shown_row()]).to_html(index=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self._row()])
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
-class NetworkHandle:
+class NetworkHandle(_Handle):
     """A network the course made (or found): use its ``name`` wherever a network is asked for."""
 
     name: str
@@ -138,24 +157,9 @@ class NetworkHandle:
     gateway6: str | None = None
     docker: tuple[DockerCommand, ...] = ()
 
-    def __str__(self) -> str:
-        return self.name
-
-    def __repr__(self) -> str:
-        return _record_repr(self)
-
-    def _row(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "docker"}
-
-    def _repr_html_(self) -> str:
-        return _record_html(self, self._row())
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([self._row()])
-
 
 @dataclasses.dataclass(frozen=True, repr=False)
-class ContainerHandle:
+class ContainerHandle(_Handle):
     """A running container the course started; ``addresses`` maps network name -> IPv4 address."""
 
     name: str
@@ -168,23 +172,11 @@ class ContainerHandle:
     addresses6: dict[str, str] = dataclasses.field(default_factory=dict)
     docker: tuple[DockerCommand, ...] = ()
 
-    def __str__(self) -> str:
-        return self.name
-
-    def __repr__(self) -> str:
-        return _record_repr(self)
-
-    def _row(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "docker"}
-
-    def _repr_html_(self) -> str:
+    def _shown_row(self) -> dict[str, Any]:
         row = self._row()
         row["addresses"] = ", ".join(f"{net}: {ip}" for net, ip in self.addresses.items()) or "(none)"
         row["ports"] = ", ".join(f"{host} -> {inner}" for inner, host in self.ports.items()) or ""
-        return _record_html(self, row)
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([self._row()])
+        return row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -312,6 +304,58 @@ class EngineNote:
         )
 
 
+@dataclasses.dataclass(frozen=True, repr=False)
+class FaultLab:
+    """A break-fix lab: the seed that chose the fault, which set-up it broke, and what the user reports."""
+
+    seed: int
+    fault: str
+    setup: str
+    symptom: str
+    hints: int
+
+    def _lines(self) -> list[str]:
+        return [
+            f"Break-fix lab, seed {self.seed} (the same seed gives the same fault, on any machine).",
+            f"Reported: {self.symptom}",
+            "Investigate with the course's verbs and fix it any way you like; then dnb.check_fix(lab). "
+            f"Stuck? dnb.fault_hint(lab) gives one of {self.hints} hints at a time.",
+        ]
+
+    def __repr__(self) -> str:
+        return "\n".join(self._lines())
+
+    def _repr_html_(self) -> str:
+        first, reported, rest = self._lines()
+        return (
+            "<div style='border-left:4px solid #c62828;padding-left:8px'>"
+            f"{html.escape(first)}<br><b>{html.escape(reported)}</b><br><i>{html.escape(rest)}</i></div>"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """An exercise check's verdict: "Correct", or "Not yet" with a hint."""
+
+    ok: bool
+    message: str
+    hint: str = ""
+    exercise: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        mark = "Correct" if self.ok else "Not yet"
+        text = f"{mark}: {self.message}"
+        return text + (f"\nHint: {self.hint}" if self.hint and not self.ok else "")
+
+    def _repr_html_(self) -> str:
+        colour, mark = ("#2e7d32", "&#10004; Correct") if self.ok else ("#c62828", "&#10008; Not yet")
+        hint = f"<br><i>Hint:</i> {html.escape(self.hint)}" if self.hint and not self.ok else ""
+        return f"<div style='color:{colour}'><b>{mark}</b>: {html.escape(self.message)}{hint}</div>"
+
+
 # The records a recording may hold, by name: replay rebuilds answers only from this table.
 RECORD_TYPES: dict[str, type] = {
     "CommandResult": CommandResult,
@@ -323,4 +367,5 @@ RECORD_TYPES: dict[str, type] = {
     "Endpoint": Endpoint,
     "TopologySnapshot": TopologySnapshot,
     "EngineNote": EngineNote,
+    "FaultLab": FaultLab,
 }

@@ -65,7 +65,4 @@ printf 'services:\n  web:\n    image: dnbfx-no-such-image:1\n' > "$WORK/bad.yaml
 (cd "$WORK" && $COMPOSE -p "$PROJECT" -f bad.yaml --progress json up -d --pull never) > "$FIX/compose/docker-compose-progress-json--missing-image.txt" 2>&1 || true
 (cd "$WORK" && $COMPOSE -p "$PROJECT" -f bad.yaml down -t 0) >/dev/null 2>&1 || true
 
-"$PY" - "$FIX"/debian/getent-*.txt "$FIX"/compose/*.txt <<'PYEOF'
-import runpy, sys
-runpy.run_path("tests/unit/test_parsers.py")["write_expected_json"](sys.argv[1:])
-PYEOF
+"$PY" -m tests.unit.parser_fixtures "$FIX"/debian/getent-*.txt "$FIX"/compose/*.txt "$FIX"/malformed/getent--*.txt "$FIX"/malformed/compose_*.txt

@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+from dockernet_nb.checks import basics, breakfix, everyday, routing
 from dockernet_nb.checks.basics import (
     check_default_gateway,
     check_loopback_prediction,
@@ -22,6 +23,7 @@ from dockernet_nb.checks.basics import (
     check_redis_greeting,
     check_smallest_image,
 )
+from dockernet_nb.checks.breakfix import check_break_fix
 from dockernet_nb.checks.everyday import (
     check_billing_name,
     check_bob_blocked,
@@ -45,23 +47,8 @@ __all__ = [
     "ask",
     "exercise",
     "question",
-    "check_smallest_image",
-    "check_redis_address",
-    "check_redis_greeting",
-    "check_default_gateway",
-    "check_loopback_prediction",
-    "check_published_uptime",
-    "check_on_both_networks",
-    "check_web_closed_to_lan1",
-    "check_ospf_detour",
-    "check_proxy_or_dnat",
-    "check_compose_names",
-    "check_compose_cache",
-    "check_names_with_dns",
-    "check_billing_name",
-    "check_publish_clash",
-    "check_reader_shares",
-    "check_dual_stack_fallback",
-    "check_second_ipv6_network",
-    "check_bob_blocked",
+    *basics.__all__,
+    *routing.__all__,
+    *breakfix.__all__,
+    *everyday.__all__,
 ]

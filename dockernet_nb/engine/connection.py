@@ -11,7 +11,6 @@ import functools
 import os
 import urllib.parse
 from collections.abc import Iterator
-
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:

@@ -153,8 +153,9 @@ def container_handle(container: Any) -> ContainerHandle:
     addresses6 = {net_short_name(n): e["GlobalIPv6Address"] for n, e in nets.items() if e.get("GlobalIPv6Address")}
     ports = {}
     for inner, bindings in ((attrs.get("NetworkSettings") or {}).get("Ports") or {}).items():
-        for binding in bindings or []:
-            ports[inner] = f"{binding.get('HostIp')}:{binding.get('HostPort')}"
+        shown = [f"{b.get('HostIp')}:{b.get('HostPort')}" for b in bindings or []]
+        if shown:
+            ports[inner] = ", ".join(dict.fromkeys(shown))  # IPv4 and IPv6 bindings of 0.0.0.0 repeat
     return ContainerHandle(
         name=labels.short_name(container.name, container.labels),
         docker_name=container.name,

@@ -57,13 +57,20 @@ SCHEMA = {
 
 def _objects(text: str) -> list[dict[str, Any]]:
     stripped = text.strip()
-    try:
-        if stripped.startswith("["):
+    if stripped.startswith("["):
+        try:
             data = json.loads(stripped)
-        else:
-            data = [json.loads(line) for line in stripped.splitlines() if line.strip()]
-    except json.JSONDecodeError as e:
-        raise parse_error(COMMAND, first_line(text), f"invalid JSON ({e.msg})") from e
+        except json.JSONDecodeError as e:
+            raise parse_error(COMMAND, first_line(text), f"invalid JSON ({e.msg})") from e
+    else:
+        data = []
+        for line in stripped.splitlines():
+            if not line.strip():
+                continue
+            try:
+                data.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise parse_error(COMMAND, line, f"invalid JSON ({e.msg})") from e
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise parse_error(COMMAND, first_line(text), "not a list of JSON objects")
     return data

@@ -85,16 +85,12 @@ def _checked(rule: str) -> tuple[list[str], list[str]]:
     if target not in TARGETS:
         raise InvalidInput(f"A host rule ends in -j with one of {', '.join(TARGETS)}; got {target!r}.")
     subnets, bridges, ports = _session_scope()
-    narrow = False
-    for flag, value, negated in _options(rest):
-        if negated:
-            continue
-        if flag in ("-s", "--source", "-d", "--destination") and all(_in_scope(v, subnets) for v in value.split(",")):
-            narrow = True
-        elif flag in ("-i", "--in-interface", "-o", "--out-interface") and value in bridges:
-            narrow = True
-        elif flag in ("--dport", "--destination-port", "--ctorigdstport") and value in ports:
-            narrow = True
+    narrowing = {
+        **dict.fromkeys(("-s", "--source", "-d", "--destination"), lambda v: all(_in_scope(a, subnets) for a in v.split(","))),
+        **dict.fromkeys(("-i", "--in-interface", "-o", "--out-interface"), lambda v: v in bridges),
+        **dict.fromkeys(("--dport", "--destination-port", "--ctorigdstport"), lambda v: v in ports),
+    }
+    narrow = any(flag in narrowing and narrowing[flag](value) for flag, value, negated in _options(rest) if not negated)
     if not narrow:
         raise InvalidInput(
             "A host rule must be about this session's own containers: name an address in one of its networks "
@@ -172,7 +168,7 @@ def _without_comment(words: list[str]) -> list[str]:
 @recordable
 def remove_host_rule(rule: str) -> pd.DataFrame:
     """Take back a rule :func:`host_rule` added (the same text); return the chain's rules afterwards."""
-    add, spec = _checked(rule)
+    _, spec = _checked(rule)
     chain = spec[0]
     commands.note(host_rules.helper_command(["iptables", "-D", *_without_comment(spec)]), host_rules.helper_command(["iptables", "-D", *spec]))
     script = "for i in 1 2 3 4 5; do $IPT -t filter -D " + shlex.join(spec) + " 2>/dev/null || break; done; $SAVE -t filter"

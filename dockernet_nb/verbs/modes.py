@@ -69,7 +69,7 @@ def _collapsed(names: list[str]) -> str:
 def _addresses(interfaces: pd.DataFrame) -> str:
     entries = [f"{r.name} {r.ipv4}/{r.prefixlen}" for r in interfaces.itertuples() if pd.notna(r.ipv4) and r.name != "lo"]
     if len(entries) > MAX_SHOWN:
-        entries = entries[:MAX_SHOWN] + [f"+{len(entries) - MAX_SHOWN} more"]
+        entries = [*entries[:MAX_SHOWN], f"+{len(entries) - MAX_SHOWN} more"]
     return ", ".join(entries)
 
 
@@ -105,7 +105,7 @@ def network_views(containers: Sequence[Container]) -> pd.DataFrame:
         target = find_container(ref)
         result = container_verbs.exec(ref, ["sh", "-c", _SCRIPT])
         parts = result.stdout.split(_SPLIT + "\n")
-        if len(parts) != 3 or not result.ok and not parts[0].strip():
+        if len(parts) != 3 or (not result.ok and not parts[0].strip()):
             raise InvalidInput(f"{name_of(ref)} could not show its namespace ({result.output.strip()[-200:]}); use a busybox or debian container.")
         namespace = parts[0].strip()
         letters.setdefault(namespace, chr(ord("A") + len(letters)))
