@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.ospf import ospf_routes as ospf_routes
     from dockernet_nb.verbs.ospf import wait_for_frr as wait_for_frr
     from dockernet_nb.verbs.ospf import wait_for_ospf as wait_for_ospf
+    from dockernet_nb.verbs.packet_path import packet_path as packet_path
     from dockernet_nb.verbs.probes import inspect_interfaces as inspect_interfaces
     from dockernet_nb.verbs.probes import inspect_routes as inspect_routes
     from dockernet_nb.verbs.probes import ping as ping
@@ -99,6 +100,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
     from dockernet_nb.verbs.setup import setup as setup
     from dockernet_nb.verbs.tcp import tcp_request as tcp_request
+    from dockernet_nb.verbs.terminal import terminal as terminal
     from dockernet_nb.verbs.topology import topology as topology
 
 __version__ = "0.2.0"
@@ -133,7 +135,9 @@ _VERBS = {
     "gateway_of": "verbs.lookups",
     "cleanup": "verbs.cleanup",
     "topology": "verbs.topology",
+    "packet_path": "verbs.packet_path",
     "lab_console": "verbs.console",
+    "terminal": "verbs.terminal",
     "iptables_rules": "verbs.firewall",
     "host_iptables_rules": "verbs.firewall",
     "add_rule": "verbs.firewall",

@@ -13,12 +13,13 @@ Example::
 
 from __future__ import annotations
 
-from dockernet_nb.checks import basics, breakfix, everyday, routing
+from dockernet_nb.checks import basics, breakfix, everyday, ports, routing
 from dockernet_nb.checks.basics import (
+    check_bridge_isolation,
     check_default_gateway,
+    check_engine_name,
     check_loopback_prediction,
     check_on_both_networks,
-    check_published_uptime,
     check_redis_address,
     check_redis_greeting,
     check_smallest_image,
@@ -36,8 +37,9 @@ from dockernet_nb.checks.everyday import (
     check_second_ipv6_network,
 )
 from dockernet_nb.checks.exercise import ask, exercise, question
+from dockernet_nb.checks.ports import check_proxy_or_dnat, check_published_uptime, check_visitor_address
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
-from dockernet_nb.checks.routing import check_ospf_detour, check_proxy_or_dnat, check_web_closed_to_lan1
+from dockernet_nb.checks.routing import check_ospf_detour, check_web_closed_to_lan1
 
 __all__ = [
     "CheckResult",
@@ -49,6 +51,7 @@ __all__ = [
     "question",
     *basics.__all__,
     *routing.__all__,
+    *ports.__all__,
     *breakfix.__all__,
     *everyday.__all__,
 ]

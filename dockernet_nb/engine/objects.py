@@ -34,6 +34,7 @@ __all__ = [
     "ipam_of",
     "ipam6_of",
     "net_short_name",
+    "remove_container",
 ]
 
 
@@ -184,3 +185,18 @@ def network_handle(network: Any) -> NetworkHandle:
         subnet6=subnet6,
         gateway6=gateway6,
     )
+
+
+def remove_container(docker_name: str) -> None:
+    """Remove a container by its engine-side name if it is still there (gone, or going already, is fine)."""
+    import docker.errors
+
+    try:
+        with engine_errors(f"removing {docker_name}", missing=ContainerNotFound, what=docker_name):
+            try:
+                client().api.remove_container(docker_name, force=True)
+            except docker.errors.APIError as e:
+                if e.status_code != 409:  # 409: "removal ... is already in progress", by another clean-up
+                    raise
+    except NotFound:
+        pass

@@ -6,9 +6,8 @@ import ipaddress
 import shlex
 from collections.abc import Sequence
 
-from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.engine.objects import container_handle, find_container
-from dockernet_nb.errors import ContainerNotFound, InvalidInput, NotFound
+from dockernet_nb.engine.objects import container_handle, find_container, remove_container
+from dockernet_nb.errors import InvalidInput
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
 
 __all__ = [
@@ -85,11 +84,7 @@ def checked_timeout(timeout: object) -> float:
 
 def remove_quietly(docker_name: str) -> None:
     """Remove a course container if it exists (a run that failed or was interrupted half-way)."""
-    try:
-        with engine_errors(f"removing {docker_name}", missing=ContainerNotFound, what=docker_name):
-            client().api.remove_container(docker_name, force=True)
-    except NotFound:
-        pass
+    remove_container(docker_name)
 
 
 def check_ipv4(ip: str) -> None:
