@@ -109,10 +109,21 @@ def _existing_subnets(engine_project: str) -> dict[str, list[str]]:
     }
 
 
+_KIND_ORDER = {"Network": 0, "Volume": 1, "Container": 2}
+
+
 def _progress_frame(text: str) -> pd.DataFrame:
+    """What Compose did, one row per object: networks first, then containers, each by name.
+
+    Compose works on several objects at once, so the order of its events changes from run to run;
+    the table does not (the events in their order are in ``attrs["raw"]``).
+    """
     frame = compose_progress.parse(text)
     frame["name"] = frame["name"].map(_short).astype("string")
-    frame.attrs["raw"] = text
+    rank = frame["kind"].map(lambda kind: _KIND_ORDER.get(kind, 3))
+    errors = list(frame.attrs.get("errors") or [])
+    frame = frame.assign(_rank=rank).sort_values(["_rank", "name"]).drop(columns="_rank").reset_index(drop=True)
+    frame.attrs.update(raw=text, errors=errors)
     return frame
 
 

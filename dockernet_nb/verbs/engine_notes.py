@@ -140,20 +140,6 @@ def _host_view(kind: EngineKind) -> str:
     return "the engine runs on this machine, so \"the host\" in these cells is this machine."
 
 
-def _host_gateway(kind: EngineKind) -> str:
-    if kind.desktop:
-        return (
-            "this is Docker Desktop: host-gateway stands for an address of Desktop's VM that leads to your laptop, "
-            "and Desktop defines host.docker.internal in every container by itself. On a Linux engine host-gateway is "
-            "the default bridge's gateway, the host's own address on docker0."
-        )
-    return (
-        "host-gateway stands for the default bridge's gateway, the host's own address on docker0 (172.17.0.1 unless the "
-        "engine was configured otherwise); the same holds on Engine 20.10 and 28. Docker Desktop maps it to an address "
-        "that leads to the laptop instead, and defines host.docker.internal in every container by itself."
-    )
-
-
 def _ipv6_nat(kind: EngineKind) -> str:
     if kind.at_least(27):
         return (
@@ -206,7 +192,6 @@ TOPICS: dict[str, Callable[[EngineKind], str]] = {
     "nat-chains": _nat_chains,
     "loopback-ports": _loopback_ports,
     "host-view": _host_view,
-    "host-gateway": _host_gateway,
     "ipv6-nat": _ipv6_nat,
     "docker-user": _docker_user,
     "icc": _icc,

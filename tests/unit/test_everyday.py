@@ -221,7 +221,7 @@ def test_interfaces_a_host_has_many_of_are_counted():
     assert modes._collapsed(["lo", "eth0", "docker0", "br-1", "br-2", "veth1", "veth2", "veth3"]) == "lo, eth0, docker0, br-… ×2, veth… ×3"
 
 
-@pytest.mark.parametrize("topic", ["host-gateway", "ipv6-nat", "docker-user", "icc"])
+@pytest.mark.parametrize("topic", ["ipv6-nat", "docker-user", "icc"])
 def test_the_new_engine_notes_say_something_for_20_10_28_and_desktop(topic):
     def kind(version: str, desktop: bool = False) -> EngineKind:
         major, minor = (int(p) for p in version.split(".")[:2])
