@@ -1,6 +1,6 @@
 """Build hook: the wheel carries the lessons.
 
-``notebooks/*.ipynb`` (with their stored outputs) stay the source the lessons are written and recorded
+``notebooks/*.ipynb`` (with their stored outputs) and the pages they link to (``*.md``) stay the source the lessons are written and recorded
 in; building copies them into ``dockernet_nb/lessons/`` of the build, so a wheel installed anywhere has
 every lesson and ``dockernet-nb lab`` can copy them into a learner's workspace. An editable install
 (``pip install -e .``, as ``./course`` does) reads ``notebooks/`` directly instead. All metadata is in
@@ -24,7 +24,7 @@ class build_py_with_lessons(build_py):
         found = sorted(LESSONS.glob("*.ipynb"))
         if not found:
             raise SystemExit(f"No lessons in {LESSONS}: a dockernet-nb build must carry notebooks/*.ipynb.")
-        return found
+        return found + sorted(LESSONS.glob("*.md"))  # the glossary, recap and troubleshooting pages they link to
 
     def run(self):
         super().run()

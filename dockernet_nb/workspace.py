@@ -95,9 +95,11 @@ def lessons_source(package: Path = PACKAGE) -> Path:
 
 
 def shipped_lessons(source: Path | None = None) -> dict[str, Path]:
-    """{file name: path} of every shipped lesson, in course order."""
+    """{file name: path} of every shipped lesson, in course order, and the pages they link to (glossary, recap, ...)."""
     folder = source or lessons_source()
-    return {path.name: path for path in sorted(folder.glob("*.ipynb"))}
+    notebooks = sorted(folder.glob("*.ipynb"))
+    pages = sorted(folder.glob("*.md")) if notebooks else []
+    return {path.name: path for path in [*notebooks, *pages]}
 
 
 def _text(source: object) -> str:
@@ -111,7 +113,9 @@ def cell_sources(notebook: dict) -> list[tuple[str, str]]:
 
 
 def sources_digest(path: Path) -> str | None:
-    """A digest of a notebook's cell types and sources, or None when it cannot be read as a notebook."""
+    """A digest of a notebook's cell types and sources (a page's whole text), or None when it cannot be read."""
+    if path.suffix != ".ipynb":
+        return _file_digest(path)
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -33,6 +33,7 @@ import dockernet_nb
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+PAGES = sorted((REPO / "notebooks").glob("*.md"))  # the glossary, recap and troubleshooting the lessons link to
 RECORDINGS = sorted((REPO / "dockernet_nb" / "recordings").glob("*.json"))
 SANITIZE = str(REPO / "tests" / "nbval_sanitize.cfg")
 VERSION = dockernet_nb.__version__
@@ -73,11 +74,11 @@ def test_build_makes_an_sdist_and_a_wheel_that_twine_accepts(dist):
 def test_the_wheel_holds_every_lesson_and_recording(dist):
     with zipfile.ZipFile(_wheel(dist)) as wheel:
         names = set(wheel.namelist())
-        for notebook in NOTEBOOKS:
+        for notebook in [*NOTEBOOKS, *PAGES]:
             inside = f"dockernet_nb/lessons/{notebook.name}"
             assert inside in names, f"{notebook.name} is not in the wheel"
             assert wheel.read(inside) == notebook.read_bytes(), f"{inside} differs from notebooks/{notebook.name}"
-        assert {n for n in names if n.startswith("dockernet_nb/lessons/")} == {f"dockernet_nb/lessons/{n.name}" for n in NOTEBOOKS}
+        assert {n for n in names if n.startswith("dockernet_nb/lessons/")} == {f"dockernet_nb/lessons/{n.name}" for n in [*NOTEBOOKS, *PAGES]}
         for recording in RECORDINGS:
             assert wheel.read(f"dockernet_nb/recordings/{recording.name}") == recording.read_bytes()
         assert "dockernet_nb/lab_config/labconfig/default_setting_overrides.json" in names

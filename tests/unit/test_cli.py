@@ -92,7 +92,11 @@ def test_jupyterlab_listens_on_loopback_only_with_a_token_and_fetches_nothing(tm
 
 def test_the_course_settings_keep_jupyterlabs_news_prompt_away_without_touching_the_learners():
     overrides = json.loads((lab.LAB_CONFIG / "labconfig" / "default_setting_overrides.json").read_text(encoding="utf-8"))
-    assert overrides == {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+    assert overrides == {
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+        # the glossary, recap and troubleshooting pages open rendered, not as text to edit
+        "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Markdown Preview"}},
+    }
     env = lab.jupyter_env({"JUPYTER_CONFIG_PATH": "/etc/my-jupyter", "JUPYTER_CONFIG_DIR": "/home/ada/.jupyter"})
     assert env["JUPYTER_CONFIG_PATH"].split(":") == [str(lab.LAB_CONFIG), "/etc/my-jupyter"]
     assert env["JUPYTER_CONFIG_DIR"] == "/home/ada/.jupyter"  # the learner's own settings stay where they are

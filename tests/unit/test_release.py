@@ -64,7 +64,7 @@ def test_binder_installs_every_dependency_of_the_package():
 
 def test_the_sdist_carries_the_lessons_the_wheel_is_built_from():
     manifest = (REPO / "MANIFEST.in").read_text(encoding="utf-8")
-    assert "include notebooks/*.ipynb" in manifest
+    assert "include notebooks/*.ipynb notebooks/*.md" in manifest
     assert "recursive-include dockernet_nb/lab_config *.json" in manifest
     for name in ("LICENSE", "CHANGELOG.md", "README.md", "setup.py"):
         assert name in manifest
