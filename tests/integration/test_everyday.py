@@ -241,3 +241,20 @@ def test_host_rules_of_a_killed_kernel_are_swept_as_stale(host_firewall_unchange
     remove_objects(stale)  # what `dockernet-nb clean` does, with the stale containers and networks
     remove_objects(course_objects("stale"))
     assert host_rule_objects("all").empty
+
+
+EVERYDAY_LESSONS = ["08-compose", "09-names", "10-network-modes", "11-ipv6", "12-firewall"]
+
+
+def test_the_learners_own_project_survives_the_everyday_lessons_and_every_cleanup(learners_own_project):
+    from tests.notebook_runs import environment, execute, read
+
+    before = _own_objects(learners_own_project)
+    for lesson in EVERYDAY_LESSONS:
+        execute(read(REPO / "notebooks" / f"{lesson}.ipynb"), environment(DOCKERNET_NB_MODE="live"))
+        assert _own_objects(learners_own_project) == before, lesson
+    dnb.cleanup(everything=True)
+    remove_objects(course_objects("all"))
+    host_rules.sweep_host_rules("all")
+    assert _own_objects(learners_own_project) == before
+    assert all(status == "running" for status in before[0].values())
