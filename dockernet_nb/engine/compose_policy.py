@@ -12,7 +12,9 @@ normalised it (``docker compose config --format json``) and returns the file Com
 - a published port without a host address binds to the engine host's loopback;
 - course image names (``debian``, ``redis``, ...) become the course tags, and nothing is pulled;
 - a network without a subnet gets a free one from the course's pool (172.24.0.0/13, and for IPv6 a
-  /64 of fdd0:d0c:4e42::/48), never Docker's 192.168.0.0/16 fallback.
+  /64 of fdd0:d0c:4e42::/48), never Docker's 192.168.0.0/16 fallback;
+- each single-copy service gets a fixed address on its networks, in service-name order (Compose starts
+  containers in parallel, so otherwise the addresses would change from run to run).
 
 Anything outside the service and network keys below is refused with the reason, before anything is
 created: bind mounts and volumes (the host's files), privileges and devices, the host's process table,
@@ -258,4 +260,39 @@ def course_project(
             key, declared.get(key), project=project, labels=labels, free4=free4, free6=free6,
             existing=existing or {}, docker_command=docker_command,
         )
+    _pin_addresses(out["services"], out["networks"])
     return out
+
+
+def _single(service: Mapping[str, Any]) -> bool:
+    replicas = (service.get("deploy") or {}).get("replicas")
+    return (replicas in (None, 1)) and service.get("scale") in (None, 1)
+
+
+def _pin_addresses(services: dict[str, Any], networks: Mapping[str, Any]) -> None:
+    """Give every single-copy service a fixed address on each of its networks, in service-name order.
+
+    Compose starts a project's containers in parallel, so Docker would hand out addresses in whatever
+    order they happened to start; fixed ones make a project's tables the same on every run. Addresses
+    the file sets itself are kept, and a config with an ``ip_range`` is left to Docker.
+    """
+    for key, network in networks.items():
+        for config in network["ipam"]["config"]:
+            if config.get("ip_range"):
+                continue
+            subnet = ipaddress.ip_network(config["subnet"], strict=False)
+            field = "ipv4_address" if subnet.version == 4 else "ipv6_address"
+            attached = [name for name in sorted(services) if key in (services[name].get("networks") or {})]
+            taken = {ipaddress.ip_address(config["gateway"]) if config.get("gateway") else next(subnet.hosts())}
+            taken |= {
+                ipaddress.ip_address(services[n]["networks"][key][field])
+                for n in attached
+                if isinstance(services[n]["networks"][key], dict) and services[n]["networks"][key].get(field)
+            }
+            free = (host for host in subnet.hosts() if host not in taken)
+            for name in attached:
+                entry = dict(services[name]["networks"][key] or {})
+                if entry.get(field) or not _single(services[name]):
+                    continue
+                entry[field] = str(next(free))
+                services[name]["networks"][key] = entry

@@ -46,11 +46,29 @@ def test_the_course_writes_its_labels_dns_loopback_ports_images_and_subnets_into
         assert LABELS.items() <= item["labels"].items()
     assert web["dns"] == ["127.0.0.1"] and web["dns_opt"] == ["ndots:1"]
     assert web["ports"][0]["host_ip"] == "127.0.0.1" and web["pull_policy"] == "never"
-    assert db["image"] == "dockernet-nb/redis:1" and db["networks"] == {"back": {"aliases": ["database"]}}
+    assert db["image"] == "dockernet-nb/redis:1"
+    assert db["networks"] == {"back": {"aliases": ["database"], "ipv4_address": "172.24.10.2", "ipv6_address": "fdd0:d0c:4e42:1::2"}}
+    assert web["networks"] == {"front": {"ipv4_address": "172.24.11.2"}}
     # networks in name order: back takes the first free subnet, front the next
     assert [c["subnet"] for c in out["networks"]["back"]["ipam"]["config"]] == ["172.24.10.0/24", "fdd0:d0c:4e42:1::/64"]
     assert [c["subnet"] for c in out["networks"]["front"]["ipam"]["config"]] == ["172.24.11.0/24"]
     assert out["networks"]["back"]["name"] == "compose-abcd1234-shop_back"
+
+
+def test_addresses_follow_service_names_and_leave_the_files_own_and_scaled_services_alone():
+    config = {
+        "services": {
+            "b": {"image": "x", "networks": {"n": None}},
+            "a": {"image": "x", "networks": {"n": {"ipv4_address": "172.24.9.2"}}},
+            "c": {"image": "x", "networks": {"n": None}, "deploy": {"replicas": 2}},
+            "d": {"image": "x", "networks": {"n": None}},
+        },
+        "networks": {"n": {"ipam": {"config": [{"subnet": "172.24.9.0/24"}]}}},
+    }
+    services = _project(config)["services"]
+    assert [services[s]["networks"]["n"] for s in "abcd"] == [
+        {"ipv4_address": "172.24.9.2"}, {"ipv4_address": "172.24.9.3"}, None, {"ipv4_address": "172.24.9.4"}
+    ]
 
 
 def test_a_network_the_project_made_before_keeps_its_subnets():
