@@ -253,8 +253,11 @@ def start_engine(
     bip: str = INNER_BIP,
     timeout: float = 120,
     client: docker.DockerClient | None = None,
+    daemon_args: Sequence[str] = (),
 ) -> DindEngine:
     """Start engine ``name`` (or reach it when it already runs) and load ``images`` into it.
+
+    ``daemon_args`` go to the inner dockerd as they are (a test's ``--registry-mirror``, ``--dns``).
 
     ``build``: build the engine image offline when missing (about 85 s the first time). ``publish``:
     reach the engine through a port published on 127.0.0.1 instead of the container's address (None:
@@ -289,6 +292,7 @@ def start_engine(
         "--tls=false",
         f"--bip={bip}",
         f"--default-address-pool={address_pool}",
+        *daemon_args,
     ]
     if not cgroup_v2:  # v1 shows the host's whole hierarchy: keep the inner containers' groups apart
         dockerd.append(f"--cgroup-parent=/{_container_name(name)}")
