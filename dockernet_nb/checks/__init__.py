@@ -22,9 +22,11 @@ from dockernet_nb.checks.basics import (
     check_redis_greeting,
     check_smallest_image,
 )
+from dockernet_nb.checks.console import check_reach_over_front
 from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
-from dockernet_nb.checks.routing import check_ospf_detour, check_proxy_or_dnat, check_web_closed_to_lan1
+from dockernet_nb.checks.routers import check_ospf_detour, check_way_back_ttl, check_web_closed_to_lan1
+from dockernet_nb.checks.routing import check_proxy_or_dnat
 
 __all__ = [
     "CheckResult",
@@ -43,5 +45,7 @@ __all__ = [
     "check_on_both_networks",
     "check_web_closed_to_lan1",
     "check_ospf_detour",
+    "check_way_back_ttl",
     "check_proxy_or_dnat",
+    "check_reach_over_front",
 ]
