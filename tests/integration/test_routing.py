@@ -177,6 +177,8 @@ def test_unplugging_the_router_cuts_the_lans_apart(lans):
     again = dnb.connect("rt-router", "rt-lan2", ip=lans.router.addresses["rt-lan2"])
     assert again.addresses["rt-lan2"] == lans.router.addresses["rt-lan2"]
     dnb.drop_default_route("rt-router")
+    # The router's new interface has a new hardware address: the first packets can wait for ARP.
+    dnb.wait_for_path("rt-alice", lans.bob)
     assert dnb.ping("rt-alice", lans.bob, count=1)["ttl"].tolist() == [63]
 
 
