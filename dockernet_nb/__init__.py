@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from dockernet_nb import errors
 from dockernet_nb.errors import (
     CommandTimeout,
     ConnectionRefused,
@@ -44,6 +45,10 @@ if TYPE_CHECKING:
     from dockernet_nb.records import CommandResult as CommandResult
     from dockernet_nb.records import ContainerHandle as ContainerHandle
     from dockernet_nb.records import NetworkHandle as NetworkHandle
+    from dockernet_nb.verbs.break_fix import break_fix as break_fix
+    from dockernet_nb.verbs.break_fix import check_fix as check_fix
+    from dockernet_nb.verbs.break_fix import explain_fault as explain_fault
+    from dockernet_nb.verbs.break_fix import fault_hint as fault_hint
     from dockernet_nb.verbs.cleanup import cleanup as cleanup
     from dockernet_nb.verbs.console import lab_console as lab_console
     from dockernet_nb.verbs.containers import connect as connect
@@ -52,7 +57,6 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.containers import exec as exec  # noqa: A004 - mirrors `docker exec`
     from dockernet_nb.verbs.containers import logs as logs
     from dockernet_nb.verbs.containers import rm as rm
-    from dockernet_nb.verbs.containers import run as run
     from dockernet_nb.verbs.containers import stop as stop
     from dockernet_nb.verbs.engine_notes import engine_note as engine_note
     from dockernet_nb.verbs.firewall import add_rule as add_rule
@@ -61,6 +65,9 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.host import docker_proxies as docker_proxies
     from dockernet_nb.verbs.host import kvm_preflight as kvm_preflight
     from dockernet_nb.verbs.lesson import start_lesson as start_lesson
+    from dockernet_nb.verbs.lookups import address_of as address_of
+    from dockernet_nb.verbs.lookups import gateway_of as gateway_of
+    from dockernet_nb.verbs.lookups import subnet_of as subnet_of
     from dockernet_nb.verbs.networks import create_net as create_net
     from dockernet_nb.verbs.networks import networks as networks
     from dockernet_nb.verbs.networks import remove_net as remove_net
@@ -69,6 +76,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.ospf import ospf_routes as ospf_routes
     from dockernet_nb.verbs.ospf import wait_for_frr as wait_for_frr
     from dockernet_nb.verbs.ospf import wait_for_ospf as wait_for_ospf
+    from dockernet_nb.verbs.packet_path import packet_path as packet_path
     from dockernet_nb.verbs.probes import inspect_interfaces as inspect_interfaces
     from dockernet_nb.verbs.probes import inspect_routes as inspect_routes
     from dockernet_nb.verbs.probes import ping as ping
@@ -76,10 +84,12 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.routes import drop_default_route as drop_default_route
     from dockernet_nb.verbs.routes import reachability as reachability
     from dockernet_nb.verbs.routes import wait_for_path as wait_for_path
+    from dockernet_nb.verbs.run import run as run
     from dockernet_nb.verbs.servers import connections as connections
     from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
     from dockernet_nb.verbs.setup import setup as setup
     from dockernet_nb.verbs.tcp import tcp_request as tcp_request
+    from dockernet_nb.verbs.terminal import terminal as terminal
     from dockernet_nb.verbs.topology import topology as topology
 
 __version__ = "0.2.0"
@@ -91,7 +101,7 @@ _VERBS = {
     "create_net": "verbs.networks",
     "remove_net": "verbs.networks",
     "networks": "verbs.networks",
-    "run": "verbs.containers",
+    "run": "verbs.run",
     "exec": "verbs.containers",
     "connect": "verbs.containers",
     "disconnect": "verbs.containers",
@@ -105,9 +115,18 @@ _VERBS = {
     "tcp_request": "verbs.tcp",
     "progress": "verbs.progress",
     "engine_note": "verbs.engine_notes",
+    "address_of": "verbs.lookups",
+    "break_fix": "verbs.break_fix",
+    "check_fix": "verbs.break_fix",
+    "fault_hint": "verbs.break_fix",
+    "explain_fault": "verbs.break_fix",
+    "subnet_of": "verbs.lookups",
+    "gateway_of": "verbs.lookups",
     "cleanup": "verbs.cleanup",
     "topology": "verbs.topology",
+    "packet_path": "verbs.packet_path",
     "lab_console": "verbs.console",
+    "terminal": "verbs.terminal",
     "iptables_rules": "verbs.firewall",
     "host_iptables_rules": "verbs.firewall",
     "add_rule": "verbs.firewall",
@@ -131,24 +150,7 @@ _VERBS = {
     "NetworkHandle": "records",
 }
 
-__all__ = [
-    *_VERBS,
-    "DockernetError",
-    "EngineUnavailable",
-    "EngineError",
-    "ImageMissing",
-    "NotFound",
-    "NetworkNotFound",
-    "ContainerNotFound",
-    "NameInUse",
-    "CommandTimeout",
-    "ParseError",
-    "InvalidInput",
-    "ConnectionRefused",
-    "NotRecorded",
-    "RecordingError",
-    "SetupError",
-]
+__all__ = [*_VERBS, *errors.__all__]
 
 
 def __getattr__(name: str) -> Any:

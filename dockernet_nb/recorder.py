@@ -100,7 +100,7 @@ def merge_new_calls(target: Path, extra: Path) -> int:
     known = {(call["verb"], call["key"]) for call in kept["calls"]}
     added = [call for call in more["calls"] if (call["verb"], call["key"]) not in known]
     kept["calls"] += added
-    target.write_text(json.dumps(kept, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    target.write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return len(added)
 
 

@@ -26,7 +26,11 @@ __all__ = [
     "ContainerNode",
     "Endpoint",
     "TopologySnapshot",
+    "PathStep",
+    "PacketPath",
     "EngineNote",
+    "FaultLab",
+    "CheckResult",
     "RECORD_TYPES",
     "command_lines",
     "commands_html",
@@ -114,17 +118,34 @@ class CommandResult:
         )
 
 
-def _record_repr(record: Any) -> str:
-    fields = [f"{f.name}={getattr(record, f.name)!r}" for f in dataclasses.fields(record) if f.name != "docker"]
-    return "\n".join([*command_lines(record.docker), f"{type(record).__name__}({', '.join(fields)})"])
+class _Handle:
+    """What both handles do: stand for their name, show their docker commands above their fields."""
 
+    name: str
+    docker: tuple[DockerCommand, ...]
 
-def _record_html(record: Any, row: dict[str, Any]) -> str:
-    return commands_html(record.docker) + pd.DataFrame([row]).to_html(index=False)
+    def __str__(self) -> str:
+        return self.name
+
+    def _row(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "docker"}  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        fields = [f"{name}={value!r}" for name, value in self._row().items()]
+        return "\n".join([*command_lines(self.docker), f"{type(self).__name__}({', '.join(fields)})"])
+
+    def _shown_row(self) -> dict[str, Any]:
+        return self._row()
+
+    def _repr_html_(self) -> str:
+        return commands_html(self.docker) + pd.DataFrame([self._shown_row()]).to_html(index=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self._row()])
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
-class NetworkHandle:
+class NetworkHandle(_Handle):
     """A network the course made (or found): use its ``name`` wherever a network is asked for."""
 
     name: str
@@ -138,24 +159,9 @@ class NetworkHandle:
     gateway6: str | None = None
     docker: tuple[DockerCommand, ...] = ()
 
-    def __str__(self) -> str:
-        return self.name
-
-    def __repr__(self) -> str:
-        return _record_repr(self)
-
-    def _row(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "docker"}
-
-    def _repr_html_(self) -> str:
-        return _record_html(self, self._row())
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([self._row()])
-
 
 @dataclasses.dataclass(frozen=True, repr=False)
-class ContainerHandle:
+class ContainerHandle(_Handle):
     """A running container the course started; ``addresses`` maps network name -> IPv4 address."""
 
     name: str
@@ -168,23 +174,11 @@ class ContainerHandle:
     addresses6: dict[str, str] = dataclasses.field(default_factory=dict)
     docker: tuple[DockerCommand, ...] = ()
 
-    def __str__(self) -> str:
-        return self.name
-
-    def __repr__(self) -> str:
-        return _record_repr(self)
-
-    def _row(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "docker"}
-
-    def _repr_html_(self) -> str:
+    def _shown_row(self) -> dict[str, Any]:
         row = self._row()
         row["addresses"] = ", ".join(f"{net}: {ip}" for net, ip in self.addresses.items()) or "(none)"
         row["ports"] = ", ".join(f"{host} -> {inner}" for inner, host in self.ports.items()) or ""
-        return _record_html(self, row)
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([self._row()])
+        return row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -292,6 +286,69 @@ class TopologySnapshot:
 
 
 @dataclasses.dataclass(frozen=True)
+class PathStep:
+    """One iptables rule the first packet of a connection met: its table, chain, the rule as
+    ``iptables-save`` prints it, and what it did ("jump to DOCKER", "return", "DNAT to ...", "no match")."""
+
+    table: str
+    chain: str
+    rule: str
+    outcome: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PacketPath:
+    """The way a new connection to a published port takes, as the engine set it up (``dnb.packet_path``).
+
+    ``client`` is "host" (a program on the engine's host), "remote" (another machine: worked out from the
+    rules, never sent) or a container's name. ``way`` is "docker-proxy" (a program on the host accepts
+    the connection and opens its own), "dnat" (the kernel rewrites the destination) or "none" (nothing
+    takes it: ``why`` says what stops it, ``stops`` where: "client" before the host, "host" at the host,
+    "filter" in the filter table after DNAT). ``seen_ip`` is the visitor address the server will log;
+    ``port_kept``: whether it also sees the client's own port. ``steps`` are the rules that decided.
+    """
+
+    server: str
+    server_ip: str = ""
+    server_port: int | None = None
+    server_network: str = ""
+    server_bridge: str = ""
+    server_gateway: str = ""
+    published: str = ""
+    client: str = "host"
+    client_ip: str = ""
+    client_network: str = ""
+    client_iface: str = ""
+    target: str = ""
+    way: str = "none"
+    why: str = ""
+    stops: str = ""
+    proxy: str = ""
+    dnat_rule: str = ""
+    seen_ip: str = ""
+    port_kept: bool = False
+    steps: tuple[PathStep, ...] = ()
+    engine: str = ""
+    where: str = ""
+    docker: tuple[DockerCommand, ...] = ()
+
+    def summary(self) -> str:
+        """The path in one line: client -> address -> way -> bridge -> server, and what the server sees."""
+        who = {"host": "a program on the host", "remote": "another machine"}.get(self.client, f"container {self.client}")
+        if self.way == "none":
+            return f"{who} -> {self.target}: stops there ({self.why})"
+        way = "docker-proxy" if self.way == "docker-proxy" else "kernel DNAT"
+        port = "its own port" if self.port_kept else "a port of docker-proxy's own" if self.way == "docker-proxy" else "a new port"
+        seen = f"{self.seen_ip} and {port}"
+        if self.client == "remote" and self.seen_ip == self.client_ip:
+            seen = "the other machine's own address and port"
+        return (
+            f"{who} -> {self.target} -> {way} -> {self.server_bridge} ({self.server_gateway}) -> "
+            f"{self.server} {self.server_ip}:{self.server_port}; {self.server} sees {seen}"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
 class EngineNote:
     """A short note about one engine difference, as Markdown."""
 
@@ -312,6 +369,58 @@ class EngineNote:
         )
 
 
+@dataclasses.dataclass(frozen=True, repr=False)
+class FaultLab:
+    """A break-fix lab: the seed that chose the fault, which set-up it broke, and what the user reports."""
+
+    seed: int
+    fault: str
+    setup: str
+    symptom: str
+    hints: int
+
+    def _lines(self) -> list[str]:
+        return [
+            f"Break-fix lab, seed {self.seed} (the same seed gives the same fault, on any machine).",
+            f"Reported: {self.symptom}",
+            "Investigate with the course's verbs and fix it any way you like; then dnb.check_fix(lab). "
+            f"Stuck? dnb.fault_hint(lab) gives one of {self.hints} hints at a time.",
+        ]
+
+    def __repr__(self) -> str:
+        return "\n".join(self._lines())
+
+    def _repr_html_(self) -> str:
+        first, reported, rest = self._lines()
+        return (
+            "<div style='border-left:4px solid #c62828;padding-left:8px'>"
+            f"{html.escape(first)}<br><b>{html.escape(reported)}</b><br><i>{html.escape(rest)}</i></div>"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """An exercise check's verdict: "Correct", or "Not yet" with a hint."""
+
+    ok: bool
+    message: str
+    hint: str = ""
+    exercise: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        mark = "Correct" if self.ok else "Not yet"
+        text = f"{mark}: {self.message}"
+        return text + (f"\nHint: {self.hint}" if self.hint and not self.ok else "")
+
+    def _repr_html_(self) -> str:
+        colour, mark = ("#2e7d32", "&#10004; Correct") if self.ok else ("#c62828", "&#10008; Not yet")
+        hint = f"<br><i>Hint:</i> {html.escape(self.hint)}" if self.hint and not self.ok else ""
+        return f"<div style='color:{colour}'><b>{mark}</b>: {html.escape(self.message)}{hint}</div>"
+
+
 # The records a recording may hold, by name: replay rebuilds answers only from this table.
 RECORD_TYPES: dict[str, type] = {
     "CommandResult": CommandResult,
@@ -322,5 +431,8 @@ RECORD_TYPES: dict[str, type] = {
     "ContainerNode": ContainerNode,
     "Endpoint": Endpoint,
     "TopologySnapshot": TopologySnapshot,
+    "PathStep": PathStep,
+    "PacketPath": PacketPath,
     "EngineNote": EngineNote,
+    "FaultLab": FaultLab,
 }

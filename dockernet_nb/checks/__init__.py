@@ -13,20 +13,23 @@ Example::
 
 from __future__ import annotations
 
+from dockernet_nb.checks import basics, breakfix, console, ports, routing
 from dockernet_nb.checks.basics import (
+    check_bridge_isolation,
     check_default_gateway,
+    check_engine_name,
     check_loopback_prediction,
     check_on_both_networks,
-    check_published_uptime,
     check_redis_address,
     check_redis_greeting,
     check_smallest_image,
 )
+from dockernet_nb.checks.breakfix import check_break_fix
 from dockernet_nb.checks.console import check_reach_over_front
 from dockernet_nb.checks.exercise import ask, exercise, question
+from dockernet_nb.checks.ports import check_proxy_or_dnat, check_published_uptime, check_visitor_address
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
-from dockernet_nb.checks.routers import check_ospf_detour, check_way_back_ttl, check_web_closed_to_lan1
-from dockernet_nb.checks.routing import check_proxy_or_dnat
+from dockernet_nb.checks.routing import check_ospf_detour, check_way_back_ttl, check_web_closed_to_lan1
 
 __all__ = [
     "CheckResult",
@@ -36,16 +39,9 @@ __all__ = [
     "ask",
     "exercise",
     "question",
-    "check_smallest_image",
-    "check_redis_address",
-    "check_redis_greeting",
-    "check_default_gateway",
-    "check_loopback_prediction",
-    "check_published_uptime",
-    "check_on_both_networks",
-    "check_web_closed_to_lan1",
-    "check_ospf_detour",
-    "check_way_back_ttl",
-    "check_proxy_or_dnat",
-    "check_reach_over_front",
+    *basics.__all__,
+    *routing.__all__,
+    *ports.__all__,
+    *breakfix.__all__,
+    *console.__all__,
 ]

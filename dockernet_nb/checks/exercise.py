@@ -18,36 +18,20 @@ from typing import Any, TypeVar
 from dockernet_nb import ledger
 from dockernet_nb.checks.result import CheckResult, failed
 from dockernet_nb.engine import labels
-from dockernet_nb.errors import DockernetError, InvalidInput, NotRecorded
-from dockernet_nb.replay import recordable
+from dockernet_nb.errors import DockernetError, NotRecorded
+from dockernet_nb.questions import QUESTIONS, ask, question
 
 __all__ = ["question", "ask", "exercise", "QUESTIONS"]
 
-QUESTIONS: dict[str, Callable[..., Any]] = {}
 C = TypeVar("C", bound=Callable[..., CheckResult])
 
 
-def question(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a function that asks the engine something a check needs (its answer must be JSON data)."""
+def exercise(name: str | Callable[[Any], str]) -> Callable[[C], C]:
+    """Make ``check`` an exercise's check: never raises for the answer, records each attempt.
 
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        QUESTIONS[name] = fn
-        return fn
-
-    return register
-
-
-@recordable
-def ask(question: str, **params: Any) -> Any:
-    """The engine's answer to one of the checks' questions (recorded, so replay mode can judge too)."""
-    asker = QUESTIONS.get(question)
-    if asker is None:
-        raise InvalidInput(f"No check asks {question!r}.")
-    return asker(**params)
-
-
-def exercise(name: str) -> Callable[[C], C]:
-    """Make ``check`` an exercise's check: never raises for the answer, records each attempt."""
+    ``name`` is the exercise's id in the notebook's metadata and the progress file, or a function of the
+    answer giving it (one check serving several exercises, e.g. one per break-fix lab).
+    """
 
     def decorate(check: C) -> C:
         @functools.wraps(check)
@@ -62,9 +46,9 @@ def exercise(name: str) -> Callable[[C], C]:
                 )
             except DockernetError as e:
                 result = failed(f"the check could not ask the engine: {e}", "Run the cells above again, then the check.")
-            shown = dataclasses.replace(result, exercise=name)
+            shown = dataclasses.replace(result, exercise=name(answer) if callable(name) else name)
             if answer is not None:
-                ledger.attempt(labels.lesson(), name, passed=shown.ok, hint_shown=not shown.ok and bool(shown.hint))
+                ledger.attempt(labels.lesson(), shown.exercise, passed=shown.ok, hint_shown=not shown.ok and bool(shown.hint))
             return shown
 
         run.exercise = name  # type: ignore[attr-defined]

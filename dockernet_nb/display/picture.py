@@ -15,13 +15,17 @@ __all__ = ["Picture"]
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Picture:
-    """A matplotlib figure shown under the ``$ docker ...`` commands behind it; ``.figure`` is the Figure."""
+    """A matplotlib figure shown under the ``$ docker ...`` commands behind it; ``.figure`` is the Figure.
+
+    ``text`` says in words what the picture shows (its text form and the image's alt text).
+    """
 
     figure: Any
     docker: tuple[DockerCommand, ...] = ()
+    text: str = ""
 
     def __repr__(self) -> str:
-        return "\n".join([*command_lines(self.docker), repr(self.figure)])
+        return "\n".join([*command_lines(self.docker), *([self.text] if self.text else []), repr(self.figure)])
 
     def _repr_png_(self) -> bytes:
         return figure_png(self.figure)
@@ -30,7 +34,7 @@ class Picture:
         from dockernet_nb.records import commands_html
 
         image = base64.b64encode(self._repr_png_()).decode("ascii")
-        return commands_html(self.docker) + f'<img alt="{html.escape(repr(self.figure))}" src="data:image/png;base64,{image}"/>'
+        return commands_html(self.docker) + f'<img alt="{html.escape(self.text or repr(self.figure))}" src="data:image/png;base64,{image}"/>'
 
     def savefig(self, *args: Any, **kwargs: Any) -> None:
         """Save the picture like a matplotlib Figure (``picture.savefig("topology.png")``)."""

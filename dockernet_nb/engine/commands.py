@@ -53,13 +53,19 @@ def join(*words: str) -> str:
 
 def _publish_flags(ports: Mapping[str, Any] | None) -> tuple[list[str], list[str]]:
     essential, full = [], []
-    for inner, binding in (ports or {}).items():
+    for inner, bindings in (ports or {}).items():
         port, _, proto = inner.partition("/")
         suffix = "" if proto in ("", "tcp") else f"/{proto}"
-        host_ip, host_port = binding if isinstance(binding, tuple) else ("", binding)
-        essential += ["-p", f"{host_port}:{port}{suffix}"]
-        address = f"[{host_ip}]" if ":" in str(host_ip) else host_ip
-        full += ["-p", f"{address}:{host_port}:{port}{suffix}" if host_ip else f"{host_port}:{port}{suffix}"]
+        for binding in bindings if isinstance(bindings, list) else [bindings]:
+            host_ip, host_port = binding if isinstance(binding, tuple) else ("", binding)
+            loopback = host_ip in ("", "127.0.0.1")
+            if loopback:  # the course's own choice of address: the essential command leaves it out
+                essential += ["-p", f"{host_port}:{port}{suffix}"]
+            else:
+                address = f"[{host_ip}]" if ":" in str(host_ip) else host_ip
+                essential += ["-p", f"{address}:{host_port}:{port}{suffix}"]
+            address = f"[{host_ip}]" if ":" in str(host_ip) else host_ip
+            full += ["-p", f"{address}:{host_port}:{port}{suffix}" if host_ip else f"{host_port}:{port}{suffix}"]
     return essential, full
 
 

@@ -11,10 +11,10 @@ import functools
 import os
 import urllib.parse
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-import docker
-import docker.errors
-import requests.exceptions
+if TYPE_CHECKING:
+    import docker
 
 from dockernet_nb.errors import (
     ContainerNotFound,
@@ -47,8 +47,12 @@ def how_to_get_an_engine() -> str:
     )
 
 
+# The Docker SDK is imported on first use, not with this module: replay mode (Binder) never needs it,
+# and importing it (with paramiko for ssh:// engines) costs about half a second per kernel.
 @functools.lru_cache(maxsize=1)
 def _cached_client() -> docker.DockerClient:
+    import docker
+
     try:
         return docker.from_env(timeout=API_TIMEOUT)
     except docker.errors.DockerException as e:
@@ -69,6 +73,9 @@ def reset_client() -> None:
 
 def answers(timeout: float = 3) -> bool:
     """True when an engine answers a ping within ``timeout`` seconds."""
+    import docker
+    import requests.exceptions
+
     try:
         probe = docker.from_env(timeout=timeout)
     except docker.errors.DockerException:
@@ -97,6 +104,8 @@ def engine_host() -> str:
 
 
 def _is_connection_error(e: BaseException) -> bool:
+    import requests.exceptions
+
     text = str(e)
     return isinstance(e, (requests.exceptions.ConnectionError, ConnectionError)) or any(
         s in text
@@ -114,35 +123,45 @@ def engine_errors(action: str, *, missing: type[NotFound] | None = None, what: s
         yield
     except DockernetError:
         raise
-    except docker.errors.ImageNotFound as e:
-        raise ImageMissing(
+    except Exception as e:
+        raise _translated(e, action, missing, what) from e
+
+
+def _translated(e: Exception, action: str, missing: type[NotFound] | None, what: str) -> Exception:
+    """The course error for an SDK or transport error (the SDK is loaded by now: it raised ``e``)."""
+    import docker.errors
+    import requests.exceptions
+
+    if isinstance(e, docker.errors.ImageNotFound):
+        return ImageMissing(
             f"The image is not on this engine ({_explanation(e)}). Run `dockernet-nb images` in a terminal "
             "(or the setup notebook) to build or pull the course images."
-        ) from e
-    except docker.errors.NotFound as e:
+        )
+    if isinstance(e, docker.errors.NotFound):
         cls = missing or NotFound
         kind = {NetworkNotFound: "network", ContainerNotFound: "container"}.get(cls, "object")
-        raise cls(
+        return cls(
             f"No {kind} named {what!r} on this engine while {action}. "
             f"List what exists with dnb.{'networks' if kind == 'network' else 'containers'}()."
-        ) from e
-    except docker.errors.APIError as e:
-        raise EngineError(f"The engine refused {action}: {_explanation(e)}") from e
-    except (requests.exceptions.ConnectionError, ConnectionError) as e:
+        )
+    if isinstance(e, docker.errors.APIError):
+        return EngineError(f"The engine refused {action}: {_explanation(e)}")
+    if isinstance(e, (requests.exceptions.ConnectionError, ConnectionError)):
         reset_client()
-        raise EngineUnavailable(f"Lost the Docker engine while {action}.\n" + how_to_get_an_engine()) from e
-    except requests.exceptions.ReadTimeout as e:
+        return EngineUnavailable(f"Lost the Docker engine while {action}.\n" + how_to_get_an_engine())
+    if isinstance(e, requests.exceptions.ReadTimeout):
         reset_client()
-        raise EngineUnavailable(
+        return EngineUnavailable(
             f"The Docker engine stopped answering while {action} (no reply in {API_TIMEOUT} s). "
             "Check that it still runs (`docker info`), then re-run the cell."
-        ) from e
-    except docker.errors.DockerException as e:
+        )
+    if isinstance(e, docker.errors.DockerException):
         if _is_connection_error(e):
             reset_client()
-            raise EngineUnavailable(how_to_get_an_engine()) from e
-        raise EngineError(f"Docker said, while {action}: {e}") from e
+            return EngineUnavailable(how_to_get_an_engine())
+        return EngineError(f"Docker said, while {action}: {e}")
+    raise e  # not an engine error: a bug to see whole, not to translate
 
 
-def _explanation(e: docker.errors.APIError) -> str:
+def _explanation(e: Any) -> str:
     return (getattr(e, "explanation", None) or str(e)).strip()

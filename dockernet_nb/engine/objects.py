@@ -34,6 +34,7 @@ __all__ = [
     "ipam_of",
     "ipam6_of",
     "net_short_name",
+    "remove_container",
 ]
 
 
@@ -153,8 +154,9 @@ def container_handle(container: Any) -> ContainerHandle:
     addresses6 = {net_short_name(n): e["GlobalIPv6Address"] for n, e in nets.items() if e.get("GlobalIPv6Address")}
     ports = {}
     for inner, bindings in ((attrs.get("NetworkSettings") or {}).get("Ports") or {}).items():
-        for binding in bindings or []:
-            ports[inner] = f"{binding.get('HostIp')}:{binding.get('HostPort')}"
+        shown = [f"{b.get('HostIp')}:{b.get('HostPort')}" for b in bindings or []]
+        if shown:
+            ports[inner] = ", ".join(dict.fromkeys(shown))  # IPv4 and IPv6 bindings of 0.0.0.0 repeat
     return ContainerHandle(
         name=labels.short_name(container.name, container.labels),
         docker_name=container.name,
@@ -183,3 +185,18 @@ def network_handle(network: Any) -> NetworkHandle:
         subnet6=subnet6,
         gateway6=gateway6,
     )
+
+
+def remove_container(docker_name: str) -> None:
+    """Remove a container by its engine-side name if it is still there (gone, or going already, is fine)."""
+    import docker.errors
+
+    try:
+        with engine_errors(f"removing {docker_name}", missing=ContainerNotFound, what=docker_name):
+            try:
+                client().api.remove_container(docker_name, force=True)
+            except docker.errors.APIError as e:
+                if e.status_code != 409:  # 409: "removal ... is already in progress", by another clean-up
+                    raise
+    except NotFound:
+        pass

@@ -37,18 +37,22 @@ def default_publish_ip() -> str:
         return "127.0.0.1"
 
 
-def parse_ports(ports: str | Sequence[str] | Mapping | None) -> dict[str, tuple[str, int]]:
+Binding = tuple[str, int]
+
+
+def parse_ports(ports: str | Sequence[str] | Mapping | None) -> dict[str, Binding | list[Binding]]:
     """Turn "8000:8000", ["8080:80/udp"] or {8000: 8000} into the SDK's ports dict.
 
     A published port binds to the engine host's loopback (see :func:`default_publish_ip`) unless the
     caller names a host address ("0.0.0.0:8000:8000"): the course never opens a port to the whole
-    network behind your back.
+    network behind your back. One container port published on two host addresses
+    (["8000:8000", "172.24.3.1:8000:8000"]) gets a list of bindings, as the SDK expects.
     """
     if ports is None:
         return {}
     default_ip = default_publish_ip()
     if isinstance(ports, Mapping):
-        result = {}
+        result: dict[str, Binding | list[Binding]] = {}
         for inner, outer in ports.items():
             inner_key = str(inner) if "/" in str(inner) else f"{inner}/tcp"
             if isinstance(outer, tuple):
@@ -69,7 +73,11 @@ def parse_ports(ports: str | Sequence[str] | Mapping | None) -> dict[str, tuple[
         inner = f"{_port_number(match['port'], spec)}/{match['proto'] or 'tcp'}"
         host_ip = (match["host_ip"] or default_ip).strip("[]")
         host_port = _port_number(match["host_port"] or match["port"], spec)
-        result[inner] = (host_ip, host_port)
+        if inner in result:
+            earlier = result[inner]
+            result[inner] = [*(earlier if isinstance(earlier, list) else [earlier]), (host_ip, host_port)]
+        else:
+            result[inner] = (host_ip, host_port)
     return result
 
 

@@ -1,20 +1,30 @@
-"""Pure parsers: command output text -> pandas DataFrame, one module per command.
+"""Pure parsers: command output -> pandas DataFrame, one module per command.
 
-Each module exposes ``parse(text: str) -> pandas.DataFrame`` with a fixed schema (``SCHEMA``,
-column -> dtype): empty input gives zero rows with every column, and text that matches no
-known dialect raises :class:`dockernet_nb.errors.ParseError`. Nothing here talks to Docker;
-the only dependencies are pandas and the standard library.
+Each module exposes ``parse(text) -> pandas.DataFrame`` with a fixed schema (``SCHEMA``,
+column -> dtype) and the command it reads (``COMMAND``): empty input gives zero rows with every
+column, and text that matches no known dialect raises :class:`dockernet_nb.errors.ParseError`
+quoting the offending line. Nothing here talks to Docker; the dependencies are pandas and the
+standard library, and dpkt for ``pcap`` (which takes the capture file's bytes and imports dpkt on
+its first call).
 
-=========== ============================================================
-module      parses
-=========== ============================================================
-ifconfig    busybox and net-tools ``ifconfig``
-ip_addr     ``ip addr`` text (iproute2, busybox) and ``ip -j addr`` JSON
-route       ``route -n``
-ip_route    ``ip route`` text and ``ip -j route`` JSON (route -n schema)
-ping        busybox and iputils ``ping``
-iptables    ``iptables-save`` and ``iptables -S``
-=========== ============================================================
+================== ============================================================
+module             parses
+================== ============================================================
+ifconfig           busybox and net-tools ``ifconfig``
+ip_addr            ``ip addr`` text (iproute2, busybox) and ``ip -j addr`` JSON
+route              ``route -n``
+ip_route           ``ip route`` text and ``ip -j route`` JSON (route -n schema)
+ping               busybox and iputils ``ping``
+iptables           ``iptables-save`` and ``iptables -S``
+frr_ospf_neighbors FRR's ``vtysh -c "show ip ospf neighbor json"``
+frr_routes         FRR's ``vtysh -c "show ip route json"``
+uptime_log         the course's uptime server log (``docker logs``)
+docker_proxy       ``ps -C docker-proxy -o pid=,args=``
+ip_link            ``ip link`` text and ``ip -j -d link`` JSON: veth peers, kinds, masters
+bridge_link        ``bridge link`` text and ``bridge -j link`` JSON: bridge ports
+bridge_fdb         ``bridge fdb show`` text and ``bridge -j fdb show`` JSON
+pcap               a ``tcpdump -w`` capture file (pcap, pcapng): one row per packet
+================== ============================================================
 
 Example::
 
@@ -25,6 +35,36 @@ Example::
 
 from __future__ import annotations
 
-from dockernet_nb.parsers import ifconfig, ip_addr, ip_route, iptables, ping, route
+from dockernet_nb.parsers import (
+    bridge_fdb,
+    bridge_link,
+    docker_proxy,
+    frr_ospf_neighbors,
+    frr_routes,
+    ifconfig,
+    ip_addr,
+    ip_link,
+    ip_route,
+    iptables,
+    pcap,
+    ping,
+    route,
+    uptime_log,
+)
 
-__all__ = ["ifconfig", "ip_addr", "ip_route", "iptables", "ping", "route"]
+__all__ = [
+    "bridge_fdb",
+    "bridge_link",
+    "docker_proxy",
+    "frr_ospf_neighbors",
+    "frr_routes",
+    "ifconfig",
+    "ip_addr",
+    "ip_link",
+    "ip_route",
+    "iptables",
+    "pcap",
+    "ping",
+    "route",
+    "uptime_log",
+]

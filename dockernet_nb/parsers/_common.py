@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
@@ -21,7 +22,11 @@ __all__ = [
     "Schema",
     "INTERFACE_SCHEMA",
     "ROUTE_SCHEMA",
+    "IP_NO_DEVICE",
+    "add_ipv6",
     "typed_frame",
+    "text_or_json",
+    "json_list",
     "parse_error",
     "first_line",
     "netmask_to_prefixlen",
@@ -45,6 +50,9 @@ INTERFACE_SCHEMA: Schema = {
     "rx_bytes": "Int64",
     "tx_packets": "Int64",
     "tx_bytes": "Int64",
+    # Appended, so the columns before them keep their places: ipv6 split by what the address is for.
+    "ipv6_global": "string",
+    "ipv6_link_local": "string",
 }
 
 # Shared by route (route -n) and ip_route: ip route is mapped onto route -n's columns.
@@ -57,19 +65,18 @@ ROUTE_SCHEMA: Schema = {
     "iface": "string",
 }
 
+# ``ip addr show eth9`` / ``ip link show eth9`` on a missing interface (iproute2, busybox): no row.
+IP_NO_DEVICE = re.compile(r"^(?:Device \".*\" does not exist\.|ip: can't find device '.*')\s*$")
+
 _MAX_QUOTE = 60
 
 
-def _convert(value: str | None, dtype: str) -> object:
-    if value is None:
-        return None
-    if dtype == "Int64":
-        return int(value)
-    if dtype == "float64":
-        return float(value)
-    if dtype == "boolean":
-        return {"true": True, "false": False}[value]
-    return value
+# The one typing step: text -> number or boolean, per dtype (strings stay strings).
+_CONVERTERS: dict[str, Callable[[str], object]] = {
+    "Int64": int,
+    "float64": float,
+    "boolean": {"true": True, "false": False}.__getitem__,
+}
 
 
 def typed_frame(rows: Sequence[Row], schema: Schema) -> pd.DataFrame:
@@ -78,10 +85,14 @@ def typed_frame(rows: Sequence[Row], schema: Schema) -> pd.DataFrame:
     Missing keys and ``None`` become ``<NA>`` (``NaN`` for float64). Booleans are spelled
     ``"true"``/``"false"`` in the string rows.
     """
-    columns = {
-        col: pd.Series([_convert(row.get(col), dtype) for row in rows], dtype=dtype)
-        for col, dtype in schema.items()
-    }
+    columns = {}
+    for col, dtype in schema.items():
+        texts = [row.get(col) for row in rows]
+        convert = _CONVERTERS.get(dtype)
+        if convert is None:
+            columns[col] = pd.Series(texts, dtype=dtype)
+        else:
+            columns[col] = pd.Series([None if text is None else convert(text) for text in texts], dtype=dtype)
     return pd.DataFrame(columns, columns=list(schema))
 
 
@@ -109,6 +120,25 @@ def json_list(text: str, command: str, of_what: str) -> list[dict]:
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise parse_error(command, first_line(text), f"JSON is not a list of {of_what}")
     return data
+
+
+def add_ipv6(row: Row, entry: str, command: str, line: str) -> None:
+    """Append ``addr/prefixlen`` to the row's ``ipv6`` and to ``ipv6_global`` or ``ipv6_link_local``.
+
+    Link-local is fe80::/10; global is every other address but loopback, multicast and ``::``:
+    unique local addresses (fd00::/8) included, as the kernel's ``scope global`` has them.
+    """
+    try:
+        address = ipaddress.IPv6Address(entry.partition("/")[0])
+    except ValueError as e:
+        raise parse_error(command, line, f"not an IPv6 address: {entry}") from e
+    columns = ["ipv6"]
+    if address.is_link_local:
+        columns.append("ipv6_link_local")
+    elif not (address.is_loopback or address.is_multicast or address.is_unspecified):
+        columns.append("ipv6_global")
+    for column in columns:
+        row[column] = f"{row[column]} {entry}" if row.get(column) else entry
 
 
 def first_line(text: str) -> str:

@@ -19,8 +19,8 @@ container_port Int64  the container port
 ============== ====== ================================================
 
 Lines of other programs are skipped (``ps -C`` lists only docker-proxy, but a filter by hand may
-not); a docker-proxy line without ``-host-port`` or ``-container-ip`` raises ParseError. Newer
-engines add options (``-use-listen-fd``): they are ignored.
+not); a docker-proxy line without its process id, ``-host-port`` or ``-container-ip`` raises
+ParseError. Newer engines add options (``-use-listen-fd``): they are ignored.
 
 Example::
 
@@ -76,6 +76,9 @@ def parse(text: str) -> pd.DataFrame:
     rows: list[Row] = []
     for line in text.splitlines():
         words = line.split()
+        if words and words[0].endswith("docker-proxy"):
+            # "ps -o args=" without pid=: every line would lack its process id.
+            raise parse_error(COMMAND, line, "no process id before docker-proxy (ps -o pid=,args=)")
         if len(words) < 2 or not words[1].endswith("docker-proxy"):
             continue
         if not words[0].isdigit():

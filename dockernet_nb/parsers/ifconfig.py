@@ -9,22 +9,25 @@ Two dialects, detected from the text:
 
 Schema (shared with :mod:`dockernet_nb.parsers.ip_addr`):
 
-=========== ======= ==========================================================
-column      dtype   meaning
-=========== ======= ==========================================================
-name        string  interface name
-mac         string  Ethernet address, lower-case; <NA> for loopback and others
-ipv4        string  IPv4 address (ifconfig shows only the primary one)
-prefixlen   Int64   prefix length computed from the netmask
-broadcast   string  IPv4 broadcast address
-mtu         Int64   MTU
-up          boolean the UP flag is set
-ipv6        string  space-separated ``addr/prefixlen`` entries in text order; <NA> if none
-rx_packets  Int64   received packets
-rx_bytes    Int64   received bytes
-tx_packets  Int64   transmitted packets
-tx_bytes    Int64   transmitted bytes
-=========== ======= ==========================================================
+=============== ======= ==========================================================
+column          dtype   meaning
+=============== ======= ==========================================================
+name            string  interface name
+mac             string  Ethernet address, lower-case; <NA> for loopback and others
+ipv4            string  IPv4 address (ifconfig shows only the primary one)
+prefixlen       Int64   prefix length computed from the netmask
+broadcast       string  IPv4 broadcast address
+mtu             Int64   MTU
+up              boolean the UP flag is set
+ipv6            string  space-separated ``addr/prefixlen`` entries in text order; <NA> if none
+rx_packets      Int64   received packets
+rx_bytes        Int64   received bytes
+tx_packets      Int64   transmitted packets
+tx_bytes        Int64   transmitted bytes
+ipv6_global     string  the global ones of ``ipv6`` (unique local fd00::/8 included), same
+                        form and order; <NA> if none
+ipv6_link_local string  the link-local ones (fe80::/10); <NA> if none
+=============== ======= ==========================================================
 
 ``df.attrs["dialect"]`` is ``"busybox"`` or ``"net-tools"`` (``None`` for empty input).
 
@@ -55,6 +58,7 @@ import pandas as pd
 from dockernet_nb.parsers._common import (
     INTERFACE_SCHEMA,
     Row,
+    add_ipv6,
     first_line,
     netmask_to_prefixlen,
     parse_error,
@@ -110,7 +114,7 @@ def _busybox_line(row: Row, line: str) -> None:
             if k := _BB_MASK.search(line):
                 row["prefixlen"] = _prefixlen(k["mask"], line)
     elif m := _BB_INET6.match(line):
-        row["ipv6"] = f"{row['ipv6']} {m['addr']}" if row.get("ipv6") else m["addr"]
+        add_ipv6(row, m["addr"], COMMAND, line)
     elif m := _BB_FLAGS.match(line):
         row["mtu"] = m["mtu"]
         row["up"] = "true" if "UP" in m["flags"].split() else "false"
@@ -127,8 +131,7 @@ def _net_tools_line(row: Row, line: str) -> None:
             row["prefixlen"] = _prefixlen(m["mask"], line)
             row["broadcast"] = m["bcast"]
     elif m := _NT_INET6.match(line):
-        entry = f"{m['addr']}/{m['plen']}"
-        row["ipv6"] = f"{row['ipv6']} {entry}" if row.get("ipv6") else entry
+        add_ipv6(row, f"{m['addr']}/{m['plen']}", COMMAND, line)
     elif m := _NT_ETHER.match(line):
         row["mac"] = m["mac"].lower()
     elif m := _NT_COUNTER.match(line):

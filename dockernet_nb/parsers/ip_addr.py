@@ -2,22 +2,25 @@
 
 One row per interface, with the same schema as :mod:`dockernet_nb.parsers.ifconfig`:
 
-=========== ======= ==============================================================
-column      dtype   meaning
-=========== ======= ==============================================================
-name        string  interface name, without the ``@ifN`` peer suffix
-mac         string  ``link/ether`` address, lower-case; <NA> for loopback and others
-ipv4        string  first IPv4 address
-prefixlen   Int64   its prefix length
-broadcast   string  its broadcast address (``brd``)
-mtu         Int64   MTU
-up          boolean the UP flag is set
-ipv6        string  space-separated ``addr/prefixlen`` entries in text order; <NA> if none
-rx_packets  Int64   received packets, only with ``ip -s`` / ``ip -j -s``; else <NA>
-rx_bytes    Int64   received bytes (same)
-tx_packets  Int64   transmitted packets (same)
-tx_bytes    Int64   transmitted bytes (same)
-=========== ======= ==============================================================
+=============== ======= ==============================================================
+column          dtype   meaning
+=============== ======= ==============================================================
+name            string  interface name, without the ``@ifN`` peer suffix
+mac             string  ``link/ether`` address, lower-case; <NA> for loopback and others
+ipv4            string  first IPv4 address
+prefixlen       Int64   its prefix length
+broadcast       string  its broadcast address (``brd``)
+mtu             Int64   MTU
+up              boolean the UP flag is set
+ipv6            string  space-separated ``addr/prefixlen`` entries in text order; <NA> if none
+rx_packets      Int64   received packets, only with ``ip -s`` / ``ip -j -s``; else <NA>
+rx_bytes        Int64   received bytes (same)
+tx_packets      Int64   transmitted packets (same)
+tx_bytes        Int64   transmitted bytes (same)
+ipv6_global     string  the global ones of ``ipv6`` (unique local fd00::/8 included), same
+                        form and order; <NA> if none
+ipv6_link_local string  the link-local ones (fe80::/10); <NA> if none
+=============== ======= ==============================================================
 
 Dialect (``df.attrs["dialect"]``): ``"json"`` when the text starts with ``[``, else ``"text"``
 (busybox and iproute2 text share one layout; busybox only drops ``state``/``group``).
@@ -44,7 +47,16 @@ from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.parsers._common import INTERFACE_SCHEMA, Row, first_line, json_list, parse_error, text_or_json
+from dockernet_nb.parsers._common import (
+    INTERFACE_SCHEMA,
+    IP_NO_DEVICE,
+    Row,
+    add_ipv6,
+    first_line,
+    json_list,
+    parse_error,
+    text_or_json,
+)
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -59,12 +71,11 @@ _INET = re.compile(r"^\s+inet (?P<addr>\d{1,3}(?:\.\d{1,3}){3})(?:/(?P<plen>\d+)
 _BRD = re.compile(r"\sbrd (?P<brd>\d{1,3}(?:\.\d{1,3}){3})\b")
 _INET6 = re.compile(r"^\s+inet6 (?P<addr>\S+/\d+)\s")
 _STATS_HEADER = re.compile(r"^\s+(?P<dir>RX|TX):\s+(?P<names>.+)$")
-_NO_DEVICE = re.compile(r"^(?:Device \".*\" does not exist\.|ip: can't find device '.*')\s*$")
 
 
 def _text_rows(text: str) -> list[Row]:
     lines = text.splitlines()
-    if not any(_HEADER.match(line) or _NO_DEVICE.match(line) for line in lines):
+    if not any(_HEADER.match(line) or IP_NO_DEVICE.match(line) for line in lines):
         raise parse_error(COMMAND, first_line(text))
     rows: list[Row] = []
     stats_names: tuple[str, list[str]] | None = None  # an "RX:" header waits for its numbers line
@@ -73,7 +84,7 @@ def _text_rows(text: str) -> list[Row]:
             continue
         if not line[0].isspace():
             stats_names = None
-            if _NO_DEVICE.match(line):
+            if IP_NO_DEVICE.match(line):
                 continue
             m = _HEADER.match(line)
             if not m:
@@ -89,7 +100,7 @@ def _text_rows(text: str) -> list[Row]:
             # "RX:  bytes packets errors ..." is followed by a line of numbers in the same order.
             direction, names = stats_names
             stats_names = None
-            values = dict(zip(names, line.split()))
+            values = dict(zip(names, line.split(), strict=False))  # a cut line has fewer numbers
             for what in ("packets", "bytes"):
                 if values.get(what, "").isdigit():
                     row[f"{direction}_{what}"] = values[what]
@@ -105,7 +116,7 @@ def _text_rows(text: str) -> list[Row]:
                 brd = _BRD.search(line)
                 row["broadcast"] = brd["brd"] if brd else None
         elif m := _INET6.match(line):
-            row["ipv6"] = f"{row['ipv6']} {m['addr']}" if row.get("ipv6") else m["addr"]
+            add_ipv6(row, m["addr"], COMMAND, line)
         # valid_lft, altname, ... carry nothing for the schema.
     return rows
 
@@ -127,15 +138,14 @@ def _json_row(item: dict[str, Any]) -> Row:
         "up": "true" if "UP" in flags else "false",
         "mac": str(item["address"]).lower() if is_ether else None,
     }
-    ipv6: list[str] = []
     for addr in item.get("addr_info", []):
         if addr.get("family") == "inet" and row.get("ipv4") is None:
             row["ipv4"] = addr.get("local")
             row["prefixlen"] = str(addr["prefixlen"]) if "prefixlen" in addr else None
             row["broadcast"] = addr.get("broadcast")
         elif addr.get("family") == "inet6" and "local" in addr:
-            ipv6.append(f"{addr['local']}/{addr.get('prefixlen', 128)}")
-    row["ipv6"] = " ".join(ipv6) or None
+            entry = f"{addr['local']}/{addr.get('prefixlen', 128)}"
+            add_ipv6(row, entry, COMMAND, entry)
     # "stats64" since iproute2 5.x, "stats" before; absent without -s.
     stats = item.get("stats64") or item.get("stats") or {}
     for direction in ("rx", "tx"):

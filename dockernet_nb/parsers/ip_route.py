@@ -6,26 +6,33 @@ side by side:
 =========== ====== ==================================================================
 column      dtype  meaning
 =========== ====== ==================================================================
-destination string destination network; ``default`` becomes ``0.0.0.0``
-gateway     string ``via`` address, else ``0.0.0.0`` (directly attached)
-genmask     string netmask from the prefix length (``/16`` -> ``255.255.0.0``; none = /32)
+destination string destination network; ``default`` becomes ``0.0.0.0``. IPv6: the
+                   prefix as ``route -n -A inet6`` prints it (``fd00:dead:beef::/64``,
+                   default ``::/0``)
+gateway     string ``via`` address, else ``0.0.0.0`` (IPv6: ``::``): directly attached
+genmask     string netmask from the prefix length (``/16`` -> ``255.255.0.0``; none = /32);
+                   <NA> for IPv6, whose prefix length is in ``destination``
 flags       string as ``route -n`` would print them: ``U``, plus ``G`` with a gateway,
-                   plus ``H`` for a host route (/32)
+                   plus ``H`` for a host route (/32, IPv6 /128)
 metric      Int64  ``metric N``, else 0 (what ``route -n`` shows)
 iface       string ``dev`` interface
 =========== ====== ==================================================================
 
 Mapping examples: ``default via 172.17.0.1 dev eth0`` -> ``0.0.0.0 172.17.0.1 0.0.0.0 UG 0 eth0``;
 ``172.17.0.0/16 dev eth0 proto kernel scope link src 172.17.0.2`` ->
-``172.17.0.0 0.0.0.0 255.255.0.0 U 0 eth0``.
+``172.17.0.0 0.0.0.0 255.255.0.0 U 0 eth0``; from ``ip -6 route``,
+``default via fd00:dead:beef::1 dev eth0 metric 1024 pref medium`` -> ``::/0 fd00:dead:beef::1 <NA>
+UG 1024 eth0``.
 
-Only IPv4 unicast routes become rows: IPv6 routes (``ip -6 route``) and special types
-(``local``, ``broadcast``, ``unreachable``, ``blackhole``, ...) are skipped, as ``route -n`` does
-not show them either. A multipath route gives one row per ``nexthop``.
+Unicast routes of both families become rows (``ip route`` prints IPv4 only, ``ip -6 route`` IPv6
+only); special types (``local``, ``broadcast``, ``multicast``, ``unreachable``, ``blackhole``, ...)
+are skipped, as ``route -n`` does not show them either. ``default`` belongs to the family of its
+gateway, or without one to that of the other routes printed with it. A multipath route gives one
+row per ``nexthop``.
 
 Dialect (``df.attrs["dialect"]``): ``"json"`` when the text starts with ``[``, else ``"text"``
 (busybox and iproute2 text parse alike); ``None`` for empty input. A text line that does not
-start with a destination, or an IPv4 route with no ``dev`` (a truncated line), raises ParseError.
+start with a destination, or a route with no ``dev`` (a truncated line), raises ParseError.
 
 Example::
 
@@ -37,6 +44,7 @@ Example::
 from __future__ import annotations
 
 import ipaddress
+from itertools import pairwise
 
 import pandas as pd
 
@@ -51,18 +59,35 @@ SCHEMA = ROUTE_SCHEMA
 _TYPES = {"unicast", "local", "broadcast", "multicast", "anycast", "unreachable", "blackhole", "prohibit", "throw", "nat"}
 
 
-def _destination(dst: str) -> tuple[str, int] | None:
-    """``"default"``/``"a.b.c.d[/n]"`` -> (network, prefixlen); None for IPv6. Raises ValueError otherwise."""
+# (family, network, prefix length, gateway, dev, metric); family None: "default", decided later.
+_Route = tuple[int | None, str, int, str | None, str, str | None]
+
+
+def _destination(dst: str) -> tuple[int | None, str, int]:
+    """``"default"``/``"a.b.c.d[/n]"``/``"x::y[/n]"`` -> (family, network, prefixlen). ValueError otherwise."""
     if dst == "default":
-        return "0.0.0.0", 0
+        return None, "", 0
     address, _, plen = dst.partition("/")
-    if ":" in address:
-        return None
-    ipaddress.IPv4Address(address)  # validates; ValueError for garbage
-    prefixlen = int(plen) if plen else 32
-    if not 0 <= prefixlen <= 32:
+    family, bits = (6, 128) if ":" in address else (4, 32)
+    ipaddress.ip_address(address)  # validates; ValueError for garbage
+    prefixlen = int(plen) if plen else bits
+    if not 0 <= prefixlen <= bits:
         raise ValueError(dst)
-    return address, prefixlen
+    return family, address, prefixlen
+
+
+def _rows_of(routes: list[_Route]) -> list[Row]:
+    """Routes -> rows, each ``default`` given its family: its gateway's, else the other routes'."""
+    printed = {family for family, *_ in routes if family is not None}
+    rows: list[Row] = []
+    for family, network, prefixlen, gateway, dev, metric in routes:
+        if family is None:
+            family = (6 if ":" in gateway else 4) if gateway else (6 if printed == {6} else 4)
+        if family == 6:
+            rows.append(_row6(network or "::", prefixlen, gateway, dev, metric))
+        else:
+            rows.append(_row(network or "0.0.0.0", prefixlen, gateway, dev, metric))
+    return rows
 
 
 def _row(network: str, prefixlen: int, gateway: str | None, dev: str, metric: str | None) -> Row:
@@ -77,15 +102,27 @@ def _row(network: str, prefixlen: int, gateway: str | None, dev: str, metric: st
     }
 
 
+def _row6(network: str, prefixlen: int, gateway: str | None, dev: str, metric: str | None) -> Row:
+    flags = "U" + ("G" if gateway else "") + ("H" if prefixlen == 128 else "")
+    return {
+        "destination": f"{network}/{prefixlen}",
+        "gateway": gateway or "::",
+        "genmask": None,
+        "flags": flags,
+        "metric": metric or "0",
+        "iface": dev,
+    }
+
+
 def _options(tokens: list[str]) -> dict[str, str]:
     """``["via", "1.2.3.4", "dev", "eth0"]`` -> {"via": ..., "dev": ...} for the keywords we use."""
-    return {key: value for key, value in zip(tokens, tokens[1:]) if key in {"via", "dev", "metric"}}
+    return {key: value for key, value in pairwise(tokens) if key in {"via", "dev", "metric"}}
 
 
 def _text_rows(text: str) -> list[Row]:
-    rows: list[Row] = []
+    routes: list[_Route] = []
     # A route line with neither dev nor via heads a multipath route: "nexthop" lines follow.
-    head: tuple[str, tuple[str, int] | None, str | None] | None = None  # (line, destination, metric)
+    head: tuple[str, tuple[int | None, str, int], str | None] | None = None  # (line, destination, metric)
     head_hops = 0
     for line in text.splitlines():
         if not line.strip():
@@ -93,10 +130,10 @@ def _text_rows(text: str) -> list[Row]:
         tokens = line.split()
         if line[0].isspace() and tokens[0] == "nexthop" and head is not None:
             head_hops += 1
-            _, dest, metric = head
+            _, (family, network, prefixlen), metric = head
             opts = _options(tokens)
-            if dest is not None and "dev" in opts and ":" not in opts.get("via", ""):
-                rows.append(_row(dest[0], dest[1], opts.get("via"), opts["dev"], metric))
+            if "dev" in opts:
+                routes.append((family, network, prefixlen, opts.get("via"), opts["dev"], metric))
             continue
         if head is not None and head_hops == 0:
             raise parse_error(COMMAND, head[0], "route without a dev (truncated?)")
@@ -106,45 +143,37 @@ def _text_rows(text: str) -> list[Row]:
                 continue
             tokens = tokens[1:]
         try:
-            dest = _destination(tokens[0])
+            family, network, prefixlen = _destination(tokens[0])
         except ValueError as e:
             raise parse_error(COMMAND, line, "line does not start with a route destination") from e
         opts = _options(tokens[1:])
         if "dev" not in opts and "via" not in opts:
-            head, head_hops = (line, dest, opts.get("metric")), 0
-        elif dest is None or ":" in opts.get("via", ""):
-            continue  # IPv6 route
+            head, head_hops = (line, (family, network, prefixlen), opts.get("metric")), 0
         elif "dev" not in opts:
             raise parse_error(COMMAND, line, "route without a dev (truncated?)")
         else:
-            rows.append(_row(dest[0], dest[1], opts.get("via"), opts["dev"], opts.get("metric")))
+            routes.append((family, network, prefixlen, opts.get("via"), opts["dev"], opts.get("metric")))
     if head is not None and head_hops == 0:
         raise parse_error(COMMAND, head[0], "route without a dev (truncated?)")
-    return rows
+    return _rows_of(routes)
 
 
 def _json_rows(text: str) -> list[Row]:
     data = json_list(text, COMMAND, "routes")
-    rows: list[Row] = []
+    routes: list[_Route] = []
     try:
         for item in data:
             if item.get("type", "unicast") != "unicast":
                 continue
-            dest = _destination(str(item["dst"]))
-            if dest is None:
-                continue  # IPv6 route
+            family, network, prefixlen = _destination(str(item["dst"]))
             metric = str(item["metric"]) if "metric" in item else None
-            hops = item.get("nexthops") or [item]
-            for hop in hops:
-                gateway = hop.get("gateway")
-                if gateway and ":" in gateway:
-                    continue
-                rows.append(_row(dest[0], dest[1], gateway, str(hop["dev"]), metric))
+            for hop in item.get("nexthops") or [item]:
+                routes.append((family, network, prefixlen, hop.get("gateway"), str(hop["dev"]), metric))
     except (AttributeError, TypeError, KeyError, ValueError) as e:
         raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from e
-    return rows
+    return _rows_of(routes)
 
 
 def parse(text: str) -> pd.DataFrame:
-    """Parse ``ip route`` text or ``ip -j route`` JSON into route -n shaped rows (IPv4 only)."""
+    """Parse ``ip [-6] route`` text or ``ip -j [-6] route`` JSON into route -n shaped rows."""
     return text_or_json(text, SCHEMA, _text_rows, _json_rows)

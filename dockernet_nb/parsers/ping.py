@@ -12,6 +12,9 @@ ttl     Int64   TTL of the reply
 time_ms float64 round-trip time in milliseconds
 ======= ======= =====================================================================
 
+IPv6 (``ping -6``, ``ping6``, or a name that resolves to an IPv6 address first) parses the same way:
+addresses are IPv6, ``ttl`` is the reply's hop limit.
+
 ``df.attrs["summary"]`` is a plain dict:
 
 * ``dialect``: ``"busybox"`` or ``"iputils"`` (``None`` for empty input)
@@ -79,9 +82,11 @@ _PATTERNS: dict[str, dict[str, re.Pattern[str]]] = {
         "rtt": re.compile(rf"^round-trip min/avg/max = (?P<rtt_min>{_NUM})/(?P<rtt_avg>{_NUM})/(?P<rtt_max>{_NUM}) ms"),
     },
     "iputils": {
-        # IPv4 prints "PING h (a) 56(84) bytes of data.", IPv6 "PING h(a) 56 data bytes".
+        # IPv4 prints "PING h (a) 56(84) bytes of data.", IPv6 "PING h(a) 56 data bytes", and an
+        # IPv6 name with the name it resolves back to: "PING h(h.net (fd00::6)) 56 data bytes".
         "header": re.compile(
-            r"^PING (?P<destination>\S+?) ?\((?P<resolved>[^)]*)\) \d+(?:\(\d+\) bytes of data\.| data bytes$)"
+            r"^PING (?P<destination>[^\s(]+) ?\((?:[^()]* \()?(?P<resolved>[^()]*)\)?\)"
+            r" \d+(?:\(\d+\) bytes of data\.| data bytes$)"
         ),
         "reply": re.compile(
             rf"^(?P<bytes>\d+) bytes from (?P<address>.+?): icmp_seq=(?P<seq>\d+) ttl=(?P<ttl>\d+)"

@@ -68,7 +68,7 @@ def _strings(text: str) -> list[Row]:
         fields = line.split()
         if len(fields) != len(header):
             raise parse_error(COMMAND, line, f"expected {len(header)} fields like the header")
-        row: Row = {_COLUMNS[name]: value for name, value in zip(header, fields) if name in _COLUMNS}
+        row: Row = {_COLUMNS[name]: value for name, value in zip(header, fields, strict=True) if name in _COLUMNS}
         if not _METRIC.match(row["metric"] or ""):
             raise parse_error(COMMAND, line, "metric is not a number")
         rows.append(row)

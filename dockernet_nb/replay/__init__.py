@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import hashlib
 import inspect
 import json
 import os
@@ -43,6 +44,7 @@ __all__ = [
     "begin_lesson",
     "current_book",
     "nested",
+    "trail",
     "encode",
     "decode",
     "Book",
@@ -58,7 +60,7 @@ MODES = ("live", "replay")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-_state: dict[str, Any] = {"mode": None, "depth": threading.local(), "seen": defaultdict(int), "book": None}
+_state: dict[str, Any] = {"mode": None, "depth": threading.local(), "seen": defaultdict(int), "book": None, "since": None}
 
 
 def mode() -> str:
@@ -95,6 +97,7 @@ def _book() -> Book:
 def begin_lesson(lesson: str) -> None:
     """Called by start_lesson: a fresh recording when recording, the lesson's book when replaying."""
     _state["seen"].clear()
+    _state["since"] = None
     if mode() == "live" and recording():
         from dockernet_nb.engine.connection import engine_version
 
@@ -178,8 +181,11 @@ def recordable(fn: F) -> F:
         if getattr(local, "n", 0):  # called by another verb: that one is the recorded step
             return fn(*args, **kwargs)
         if mode() == "replay":
-            return _answer(verb, call_key(fn, args, kwargs))
-        key = call_key(fn, args, kwargs) if recording() else ""
+            key = call_key(fn, args, kwargs)
+            _note_call(verb, key)
+            return _answer(verb, key)
+        key = call_key(fn, args, kwargs) if recording() or _state["since"] is not None or verb in STARTS_A_TRAIL else ""
+        _note_call(verb, key)
         local.n = 1
         try:
             with commands.collecting() as steps:
@@ -196,6 +202,27 @@ def recordable(fn: F) -> F:
 
     wrapper.__wrapped_verb__ = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+# A verb that starts a trail: the calls after it (until the next) are what a learner did about it. A
+# check that depends on what the learner did (did they fix the lab?) asks its question with the trail's
+# digest, so in replay mode the answer recorded after the reference fix is found only after that fix.
+STARTS_A_TRAIL = frozenset({"break_fix"})
+NOT_ON_THE_TRAIL = frozenset({"ask"})
+
+
+def _note_call(verb: str, key: str) -> None:
+    if verb in STARTS_A_TRAIL:
+        _state["since"] = set()
+    elif _state["since"] is not None and verb not in NOT_ON_THE_TRAIL:
+        _state["since"].add((verb, key))
+
+
+def trail() -> str:
+    """A digest of the distinct calls made since the last trail-starting verb ("" when none started one)."""
+    if _state["since"] is None:
+        return ""
+    return hashlib.sha256(json.dumps(sorted(_state["since"])).encode()).hexdigest()[:16]
 
 
 def with_commands(result: Any, steps: list[DockerCommand]) -> Any:

@@ -95,7 +95,7 @@ class Book:
         recordings_dir().mkdir(parents=True, exist_ok=True)
         target = _file(self.lesson)
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(self.data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         tmp.replace(target)
 
 

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from dockernet_nb.engine.objects import container_handle, find_container
+import ipaddress
+import shlex
+from collections.abc import Sequence
+
+from dockernet_nb.engine.objects import container_handle, find_container, remove_container
 from dockernet_nb.errors import InvalidInput
 from dockernet_nb.records import CommandResult, ContainerHandle, NetworkHandle
 
-__all__ = ["Container", "Net", "name_of", "net_name_of", "checked", "addresses_of"]
+__all__ = [
+    "Container",
+    "Net",
+    "Command",
+    "name_of",
+    "net_name_of",
+    "checked",
+    "addresses_of",
+    "argv_of",
+    "shown_command",
+    "checked_timeout",
+    "remove_quietly",
+    "check_ipv4",
+]
 
 Container = str | ContainerHandle
 Net = str | NetworkHandle
+Command = str | Sequence[str] | None
 
 
 def name_of(container: Container) -> str:
@@ -38,3 +56,39 @@ def checked(result: CommandResult, what: str, container: Container) -> CommandRe
             f"(the kernel said: {text.splitlines()[-1] if text else 'permission denied'})."
         )
     raise InvalidInput(f"`{result.command}` in {name_of(container)} failed (exit code {result.exit_code}): {text[:300]}")
+
+
+def argv_of(command: Command) -> list[str] | None:
+    """A command given as a string (split like a shell) or a list of words -> the list of words."""
+    if command is None:
+        return None
+    if isinstance(command, str):
+        try:
+            return shlex.split(command)
+        except ValueError as e:
+            raise InvalidInput(f"Could not split the command {command!r} into words ({e}); check its quotes.") from e
+    if not isinstance(command, Sequence) or not all(isinstance(word, str) for word in command):
+        raise InvalidInput(f"A command list must hold only strings, got {command!r}.")
+    return list(command)
+
+
+def shown_command(argv: list[str] | None, image: str = "") -> str:
+    return shlex.join(argv) if argv else f"({image} default command)"
+
+
+def checked_timeout(timeout: object) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise InvalidInput(f"timeout must be a positive number of seconds, like timeout=30; got {timeout!r}.")
+    return float(timeout)
+
+
+def remove_quietly(docker_name: str) -> None:
+    """Remove a course container if it exists (a run that failed or was interrupted half-way)."""
+    remove_container(docker_name)
+
+
+def check_ipv4(ip: str) -> None:
+    try:
+        ipaddress.IPv4Address(ip)
+    except ValueError as e:
+        raise InvalidInput(f"ip {ip!r} is not an IPv4 address; write it like '172.30.5.10'.") from e

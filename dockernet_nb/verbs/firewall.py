@@ -64,19 +64,30 @@ def host_iptables_rules(*, table: str = "nat", chain: str | None = None) -> pd.D
     """
     if table not in TABLES:
         raise InvalidInput(f"table must be one of {', '.join(TABLES)}; got {table!r}.")
-    result = _read_host_rules("iptables-save", table)
-    if _LEGACY_WARNING in result.output:
-        # The host keeps its rules with the legacy backend: read those instead of the empty nft view.
-        result = _read_host_rules("iptables-legacy-save", table)
-    checked(result, "read the host's iptables", "the host helper")
+    result = host_rules_text(table)
     return _rules(result.stdout, table, chain)
 
 
-def _read_host_rules(program: str, table: str) -> CommandResult:
+def host_rules_text(table: str | None = None) -> CommandResult:
+    """``iptables-save [-t TABLE]`` on the host, from the backend (nft or legacy) that holds Docker's rules.
+
+    Both backends can hold tables at once (iptables then warns "iptables-legacy tables present"); the
+    legacy one is read only when it has Docker's chains and the nft one has none.
+    """
+    args = ["-t", table] if table else []
+    result = _read_host_rules("iptables-save", args)
+    if _LEGACY_WARNING in result.output and "DOCKER" not in result.stdout:
+        legacy = _read_host_rules("iptables-legacy-save", args)
+        if legacy.ok and "DOCKER" in legacy.stdout:
+            result = legacy
+    return checked(result, "read the host's iptables", "the host helper")
+
+
+def _read_host_rules(program: str, args: list[str]) -> CommandResult:
     """``iptables-save`` on the host's network stack: the course's own helper, the only one that may
     combine net="host" with NET_ADMIN (learners' containers may not: they could rewrite the firewall)."""
     return containers.run_helper(
-        "debian", [program, "-t", table], net="host", cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"]
+        "debian", [program, *args], net="host", cap_drop=["ALL"], cap_add=["NET_ADMIN", "NET_RAW"]
     )
 
 

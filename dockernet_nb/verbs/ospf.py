@@ -1,6 +1,6 @@
 """FRRouting and OSPF: start, configure and watch routing daemons in ``frr`` containers (lesson 06).
 
-Each verb runs ``vtysh`` in a router container and hands its JSON to :mod:`dockernet_nb.parsers.frr`;
+Each verb runs ``vtysh`` in a router container and hands its JSON to a ``dockernet_nb.parsers.frr_*`` parser;
 names of course containers and networks are added to the addresses FRR reports. Example::
 
     >>> dnb.wait_for_ospf(["r1", "r2", "r3"])                                   # doctest: +SKIP
@@ -19,7 +19,7 @@ from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.objects import container_handle, find_network, ipam_of
 from dockernet_nb.errors import CommandTimeout, InvalidInput
-from dockernet_nb.parsers import frr, ip_addr
+from dockernet_nb.parsers import frr_ospf_neighbors, frr_routes, ip_addr
 from dockernet_nb.records import CommandResult
 from dockernet_nb.replay import recordable
 from dockernet_nb.verbs import containers
@@ -173,7 +173,7 @@ def _vtysh_json(router: Container, command: str, parse) -> pd.DataFrame:
 
 def _neighbours(router: Container, maps) -> pd.DataFrame:
     by_address, by_subnet = maps
-    frame = _vtysh_json(router, frr.COMMANDS["neighbors"], frr.parse_neighbors)
+    frame = _vtysh_json(router, frr_ospf_neighbors.COMMAND, frr_ospf_neighbors.parse)
     frame.insert(0, "router", name_of(router))
     frame.insert(2, "neighbour", pd.Series([by_address.get(a) for a in frame["address"]], dtype="string"))
     frame.insert(3, "network", pd.Series([_network_of(a, by_subnet) for a in frame["address"]], dtype="string"))
@@ -184,7 +184,7 @@ def _neighbours(router: Container, maps) -> pd.DataFrame:
 def ospf_neighbours(router: Container) -> pd.DataFrame:
     """The OSPF neighbours of an FRR router (``show ip ospf neighbor json``), one row each.
 
-    The parser's columns (:func:`dockernet_nb.parsers.frr.parse_neighbors`) plus ``router`` (asked),
+    The parser's columns (:mod:`dockernet_nb.parsers.frr_ospf_neighbors`) plus ``router`` (asked),
     ``neighbour`` (the course container with that address) and ``network`` (the course network the
     adjacency runs over). Example::
 
@@ -197,7 +197,7 @@ def ospf_neighbours(router: Container) -> pd.DataFrame:
 
 def _routes(router: Container, maps, protocol: str | None, selected: bool) -> pd.DataFrame:
     by_address, by_subnet = maps
-    frame = _vtysh_json(router, frr.COMMANDS["routes"], frr.parse_routes)
+    frame = _vtysh_json(router, frr_routes.COMMAND, frr_routes.parse)
     if protocol is not None:
         frame = frame[frame["protocol"] == protocol]
     if selected:

@@ -146,9 +146,18 @@ class LabServer:
         pytest.fail(f"JupyterLab did not answer on {self.base} within {SERVER_START_S} s.\n{self.log_tail()}")
 
     def kernel_owner_prefixes(self) -> list[str]:
-        """The owner-label prefixes (host:pid:) of the kernels this server runs."""
+        """The owner-label prefixes (<machine>/<pid namespace>:pid:) of the kernels this server runs."""
         assert self.process is not None
-        return [f"{socket.gethostname()}:{pid}:" for pid in _children(self.process.pid)]
+        where = labels.owner().split(":", 1)[0]  # the same machine and pid namespace as this test
+        return [f"{where}:{pid}:" for pid in _children(self.process.pid)]
+
+    def shut_down_kernels(self) -> None:
+        """Stop every kernel this server runs (through its REST API)."""
+        with urllib.request.urlopen(f"{self.base}/api/kernels?token={self.token}", timeout=10) as reply:
+            kernels = json.loads(reply.read())
+        for kernel in kernels:
+            request = urllib.request.Request(f"{self.base}/api/kernels/{kernel['id']}?token={self.token}", method="DELETE")
+            urllib.request.urlopen(request, timeout=30).close()
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -375,3 +384,70 @@ def test_console_notebook_runs_and_its_widgets_respond(lab):
 
     assert not outside, f"The browser tried to reach beyond this machine: {outside}"
     assert not _course_objects(owners), "the notebook's clean-up cell left course objects on the engine"
+
+
+@pytest.fixture
+def lab_in_replay(tmp_path, monkeypatch):
+    """JupyterLab serving fresh copies of every lesson (outputs stripped), its kernels in replay mode."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"No Chromium at {CHROMIUM}. Install Debian's: apt-get install -y chromium")
+    monkeypatch.setenv("DOCKERNET_NB_MODE", "replay")
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/dockernet-nb-no-engine.sock")
+    root, home = tmp_path / "root", tmp_path / "home"
+    root.mkdir()
+    home.mkdir()
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        notebook.metadata.pop("widgets", None)
+        nbformat.write(notebook, root / path.name)
+    for page in sorted((REPO / "notebooks").glob("*.md")):
+        (root / page.name).write_text(page.read_text())
+    server = LabServer(root, home)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_every_lesson_runs_in_jupyterlab_in_replay_mode_with_its_pictures(lab_in_replay):
+    """As on Binder: each lesson, Run All Cells in a real JupyterLab, no error, every picture loads."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=UI_S * 1000)
+    server = lab_in_replay
+    ARTIFACTS.mkdir(exist_ok=True)
+    lessons = sorted(p.name for p in server.root.glob("*.ipynb"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(server.home / "chromium-profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        page = browser.pages[0] if browser.pages else browser.new_page()
+        page.set_default_timeout(UI_S * 1000)
+        try:
+            for number, name in enumerate(lessons):
+                # A workspace of its own per lesson: only that notebook open, nothing restored from the last.
+                page.goto(f"{server.base}/lab/workspaces/replay{number}/tree/{name}?reset&token={server.token}")
+                expect(page.locator(".jp-NotebookPanel .jp-CodeCell").first).to_be_visible()
+                expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=UI_S * 1000)
+                _menu(page, "Run", "Run All Cells")
+                _wait_for_kernel(page, label=name)
+                assert page.get_by_text("Would you like to get notified").count() == 0, "JupyterLab's news prompt showed"
+                pictures = page.locator(".jp-OutputArea-output img")
+                for i in range(pictures.count()):
+                    pictures.nth(i).scroll_into_view_if_needed()
+                    assert pictures.nth(i).evaluate("img => img.complete && img.naturalWidth > 100"), f"{name}: picture {i} did not load"
+                replayed = page.locator(".jp-OutputArea-output", has_text="[replayed: recorded live on")
+                assert replayed.count() > 0, f"{name}: no output says it was replayed"
+                server.shut_down_kernels()
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-replay-last-lesson.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-replay-failure.png"))
+            print(server.log_tail(), file=sys.stderr)
+            raise
+        finally:
+            browser.close()

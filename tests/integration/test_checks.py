@@ -139,3 +139,29 @@ def test_on_both_networks():
     _assert_not_yet(checks.check_on_both_networks(dnb.disconnect("app", "front")))
     _assert_not_yet(checks.check_on_both_networks("nobody"))
     _assert_not_yet(checks.check_on_both_networks(None))
+
+
+def test_engine_name():
+    predicted = labels.docker_name("web")
+    assert checks.check_engine_name(predicted).ok
+    web = dnb.run("busybox", "sleep 60", name="web", detach=True)
+    assert web.docker_name == predicted  # the prediction is what the engine then shows
+    assert checks.check_engine_name(f" {predicted}\n").ok
+    _assert_not_yet(checks.check_engine_name("web"))
+    _assert_not_yet(checks.check_engine_name(f"{labels.lesson()}-0000ffff-web"))
+    _assert_not_yet(checks.check_engine_name(predicted.replace("web", "db")))
+    _assert_not_yet(checks.check_engine_name(None))
+    dnb.rm("web")
+
+
+def test_bridge_isolation(redis_on_mynet):
+    address = dnb.containers().set_index("name").loc["redis", "addresses"]
+    from_default_bridge = dnb.run("debian", ["ping", "-c", "2", "-W", "1", address])
+    truth = "0 received" not in from_default_bridge.stdout
+    assert truth is False  # Docker isolates bridge networks from each other, on 20.10 as on 28
+    assert checks.check_bridge_isolation(truth).ok
+    _assert_not_yet(checks.check_bridge_isolation(not truth))
+    _assert_not_yet(checks.check_bridge_isolation("no"))
+    _assert_not_yet(checks.check_bridge_isolation(None))
+    on_mynet = dnb.run("debian", ["ping", "-c", "1", "-W", "2", address], net="mynet")
+    assert on_mynet.ok  # the same address answers from its own network

@@ -13,7 +13,7 @@ from dockernet_nb.engine import connection as engine
 from dockernet_nb.engine import labels
 from dockernet_nb.engine.ports import parse_ports
 from dockernet_nb.records import CommandResult
-from dockernet_nb.verbs.containers import argv_of
+from dockernet_nb.verbs.common import argv_of
 
 
 @pytest.mark.parametrize(

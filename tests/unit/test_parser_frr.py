@@ -1,153 +1,45 @@
-"""The FRR parser against vtysh JSON recorded from real FRR 8.4 routers (the course's "frr" image).
+"""Values read from vtysh JSON recorded from real FRR 8.4 routers (the course's "frr" image).
 
-Fixture layout: ``tests/fixtures/frr/<command>--<case>.out`` is what vtysh printed, byte for byte, and
-``<command>--<case>.json`` beside it the expected frame (``{"columns", "records", "attrs"}``) or
-``{"error": "ParseError"}``. The ``.out`` suffix keeps these apart from the ``.txt`` fixtures that
-tests/unit/test_parsers.py collects.
+Every fixture's every value is compared with its expected ``.json`` by tests/unit/test_parser_fixtures.py;
+the tests here say what a reader should notice in them.
 
-Re-record them (needs the engine and the frr image; creates labelled containers and removes them)::
-
-    .venv/bin/python tests/unit/test_parser_frr.py --record
-
-That rebuilds every ``.out`` from live routers, then every ``.json`` with the parser: read
-``git diff tests/fixtures/frr`` and check each changed value against its ``.out`` by eye.
-``--json-only`` rewrites only the ``.json`` files. Cases marked "cut" are a real recording cut
-short on purpose, written by the recorder too.
+The recordings (``tests/fixtures/frr/*.txt``) are made by :func:`record` at the bottom, which runs
+lesson 06's topology through the package's own verbs (they label and clean up what they create) and
+then writes every ``.json`` with the parsers; ``tests/record_fixtures.sh frr`` runs it. Read
+``git diff tests/fixtures/frr`` and check each changed value against its ``.txt`` by eye. Cases marked
+"cut" are a real recording cut short on purpose, written by the recorder too.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
-from typing import Any
+import time
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from dockernet_nb.errors import ParseError
-from dockernet_nb.parsers import frr
+from dockernet_nb.parsers import frr_ospf_neighbors, frr_routes
+from tests.unit.parser_fixtures import FIXTURES, fixture, write_expected_json
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "frr"
-PAIRS = sorted(FIXTURES.glob("*.out"))
-PARSERS = {"show-ip-ospf-neighbor-json": frr.parse_neighbors, "show-ip-route-json": frr.parse_routes}
-
-# Written out rather than imported, so a schema change has to change this file too.
-NEIGHBORS = {
-    "neighbor_id": "string",
-    "priority": "Int64",
-    "state": "string",
-    "role": "string",
-    "address": "string",
-    "iface": "string",
-    "local_address": "string",
-    "up_ms": "Int64",
-    "dead_ms": "Int64",
-    "retransmit": "Int64",
-    "request": "Int64",
-    "db_summary": "Int64",
-}
-ROUTES = {
-    "prefix": "string",
-    "prefix_len": "Int64",
-    "protocol": "string",
-    "selected": "boolean",
-    "installed": "boolean",
-    "distance": "Int64",
-    "metric": "Int64",
-    "nexthop": "string",
-    "iface": "string",
-    "directly_connected": "boolean",
-    "active": "boolean",
-    "fib": "boolean",
-    "uptime": "string",
-}
-SCHEMAS = {frr.parse_neighbors: NEIGHBORS, frr.parse_routes: ROUTES}
+FRR_FIXTURES = FIXTURES / "frr"
 
 
-def parser_for(path: Path):
-    return PARSERS[path.name.split("--")[0]]
+def frr(name: str) -> str:
+    return fixture(f"frr/{name}")
 
 
-def read_text(path: Path) -> str:
-    with path.open(encoding="utf-8", errors="replace", newline="") as f:
-        return f.read()
-
-
-def fixture(name: str) -> str:
-    return read_text(FIXTURES / f"{name}.out")
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def frame_to_json(df: pd.DataFrame) -> dict[str, Any]:
-    records = [{c: _jsonable(v) for c, v in zip(df.columns, row)} for row in df.itertuples(index=False)]
-    return {"columns": list(df.columns), "records": records, "attrs": json.loads(json.dumps(df.attrs))}
-
-
-def expected_of(path: Path) -> dict[str, Any]:
-    try:
-        return frame_to_json(parser_for(path)(read_text(path)))
-    except ParseError:
-        return {"error": "ParseError"}
-
-
-# --- every recorded fixture -------------------------------------------------------------------------
-
-
-def test_fixtures_exist() -> None:
-    assert len(PAIRS) >= 12
-    assert {parser_for(p) for p in PAIRS} == set(SCHEMAS)
-    assert [p.name for p in PAIRS if not p.with_suffix(".json").exists()] == []
-
-
-@pytest.mark.parametrize("out", PAIRS, ids=[p.name for p in PAIRS])
-def test_fixture(out: Path) -> None:
-    expected = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-    parse = parser_for(out)
-    text = read_text(out)
-    if expected.get("error") == "ParseError":
-        with pytest.raises(ParseError):
-            parse(text)
-        return
-    df = parse(text)
-    assert {c: str(t) for c, t in df.dtypes.items()} == SCHEMAS[parse]
-    assert frame_to_json(df) == expected
-
-
-# --- fixed schema on empty input ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("parse", list(SCHEMAS), ids=lambda f: f.__name__)
-@pytest.mark.parametrize("text", ["", " ", "\n\n", " \t\r\n"], ids=repr)
-def test_empty_input_gives_full_schema(parse, text: str) -> None:
-    df = parse(text)
-    assert len(df) == 0 and list(df.columns) == list(SCHEMAS[parse])
-    assert {c: str(t) for c, t in df.dtypes.items()} == SCHEMAS[parse]
-    assert df.attrs == {"dialect": None}
-
-
-@pytest.mark.parametrize("parse", list(SCHEMAS), ids=lambda f: f.__name__)
-def test_empty_object_is_no_rows(parse) -> None:
-    df = parse("{\n}\n")
+@pytest.mark.parametrize("parser", [frr_ospf_neighbors, frr_routes], ids=["neighbors", "routes"])
+def test_empty_object_is_no_rows(parser) -> None:
+    df = parser.parse("{\n}\n")
     assert len(df) == 0 and df.attrs == {"dialect": "json"}
-    assert {c: str(t) for c, t in df.dtypes.items()} == SCHEMAS[parse]
-
-
-def test_schema_constants() -> None:
-    assert frr.NEIGHBOR_SCHEMA == NEIGHBORS and frr.ROUTE_SCHEMA == ROUTES
+    assert {c: str(t) for c, t in df.dtypes.items()} == parser.SCHEMA
 
 
 # --- values read from the recordings -----------------------------------------------------------------
 
 
 def test_point_to_point_neighbours_are_full_without_role() -> None:
-    df = frr.parse_neighbors(fixture("show-ip-ospf-neighbor-json--triangle"))
+    df = frr_ospf_neighbors.parse(frr("show-ip-ospf-neighbor-json--triangle"))
     assert df["neighbor_id"].tolist() == ["0.0.0.2", "0.0.0.3"]
     assert df["state"].tolist() == ["Full", "Full"] and df["role"].isna().all()
     assert df["iface"].tolist() == ["eth0", "eth1"]
@@ -159,27 +51,27 @@ def test_point_to_point_neighbours_are_full_without_role() -> None:
 
 
 def test_after_the_break_one_neighbour_is_left() -> None:
-    df = frr.parse_neighbors(fixture("show-ip-ospf-neighbor-json--after-break"))
+    df = frr_ospf_neighbors.parse(frr("show-ip-ospf-neighbor-json--after-break"))
     assert df[["neighbor_id", "state", "iface"]].astype(object).values.tolist() == [["0.0.0.3", "Full", "eth1"]]
 
 
 def test_broadcast_roles_and_two_way() -> None:
-    df = frr.parse_neighbors(fixture("show-ip-ospf-neighbor-json--broadcast-drother")).set_index("neighbor_id")
+    df = frr_ospf_neighbors.parse(frr("show-ip-ospf-neighbor-json--broadcast-drother")).set_index("neighbor_id")
     # r5 (priority 0) on a shared network with the DR r4 (priority 1) and r6 (priority 0).
     assert (df.loc["0.0.0.4", "state"], df.loc["0.0.0.4", "role"], df.loc["0.0.0.4", "priority"]) == ("Full", "DR", 1)
     assert (df.loc["0.0.0.6", "state"], df.loc["0.0.0.6", "role"], df.loc["0.0.0.6", "priority"]) == ("2-Way", "DROther", 0)
     assert df["iface"].tolist() == ["eth0", "eth0"]  # one shared network, one interface
-    dr = frr.parse_neighbors(fixture("show-ip-ospf-neighbor-json--broadcast-dr")).set_index("neighbor_id")
+    dr = frr_ospf_neighbors.parse(frr("show-ip-ospf-neighbor-json--broadcast-dr")).set_index("neighbor_id")
     assert set(dr["state"]) == {"Full"} and set(dr["role"]) == {"DROther"}
 
 
 def test_no_ospf_is_empty() -> None:
-    df = frr.parse_neighbors(fixture("show-ip-ospf-neighbor-json--no-ospf"))
+    df = frr_ospf_neighbors.parse(frr("show-ip-ospf-neighbor-json--no-ospf"))
     assert len(df) == 0 and df.attrs["dialect"] == "json"
 
 
 def test_triangle_routes_with_equal_cost_paths() -> None:
-    df = frr.parse_routes(fixture("show-ip-route-json--triangle"))
+    df = frr_routes.parse(frr("show-ip-route-json--triangle"))
     used = df[df["selected"]]
     assert set(used["protocol"]) == {"connected", "ospf"}
     ospf = used[used["protocol"] == "ospf"]
@@ -197,8 +89,8 @@ def test_triangle_routes_with_equal_cost_paths() -> None:
 
 
 def test_routes_change_after_the_break() -> None:
-    before = frr.parse_routes(fixture("show-ip-route-json--triangle"))
-    after = frr.parse_routes(fixture("show-ip-route-json--after-break"))
+    before = frr_routes.parse(frr("show-ip-route-json--triangle"))
+    after = frr_routes.parse(frr("show-ip-route-json--after-break"))
     before_hops = set(before.loc[before["protocol"] == "ospf", "nexthop"].dropna())
     after_hops = set(after.loc[after["selected"] & (after["protocol"] == "ospf"), "nexthop"].dropna())
     assert len(before_hops) == 2 and len(after_hops) == 1 and after_hops < before_hops
@@ -206,7 +98,7 @@ def test_routes_change_after_the_break() -> None:
 
 
 def test_kernel_default_route_without_ospf() -> None:
-    df = frr.parse_routes(fixture("show-ip-route-json--no-ospf"))
+    df = frr_routes.parse(frr("show-ip-route-json--no-ospf"))
     assert set(df["protocol"]) == {"kernel", "connected"}
     default = df[df["prefix"] == "0.0.0.0/0"].iloc[0]
     assert (default["protocol"], default["prefix_len"], bool(default["selected"])) == ("kernel", 0, True)
@@ -216,72 +108,31 @@ def test_kernel_default_route_without_ospf() -> None:
 # --- errors -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["show-ip-route-json--zebra-not-running", "show-ip-ospf-neighbor-json--ospfd-not-running",
-     "show-ip-ospf-neighbor-json--unknown-command", "show-ip-route-json--cut"],
-)
-def test_recorded_errors_raise(name: str) -> None:
-    with pytest.raises(ParseError) as info:
-        parser_for(FIXTURES / f"{name}.out")(fixture(name))
-    assert str(info.value).startswith("show ip ")
-
-
 def test_each_parser_refuses_the_other_command() -> None:
     with pytest.raises(ParseError, match="unexpected JSON shape"):
-        frr.parse_neighbors(fixture("show-ip-route-json--triangle"))
+        frr_ospf_neighbors.parse(frr("show-ip-route-json--triangle"))
     with pytest.raises(ParseError, match="unexpected JSON shape"):
-        frr.parse_routes(fixture("show-ip-ospf-neighbor-json--triangle"))
+        frr_routes.parse(frr("show-ip-ospf-neighbor-json--triangle"))
 
 
-@pytest.mark.parametrize("text", ["[]", '"Full"', "42", '{"neighbors": []}', '{"neighbors": {"0.0.0.2": {}}}'])
-def test_wrong_shapes_raise(text: str) -> None:
-    with pytest.raises(ParseError):
-        frr.parse_neighbors(text)
-
-
-@pytest.mark.parametrize("text", ["[]", '{"172.24.1.0/24": {}}', '{"172.24.1.0/24": [{"prefix": "172.24.1.0/24"}]}',
-                                  '{"172.24.1.0/24": [{"protocol": "ospf", "nexthops": [{"ip": ["x"]}]}]}'])
-def test_wrong_route_shapes_raise(text: str) -> None:
-    with pytest.raises(ParseError):
-        frr.parse_routes(text)
-
-
-def test_parse_error_quotes_the_line() -> None:
-    with pytest.raises(ParseError) as info:
-        frr.parse_routes("zebra is not running\n")
-    assert "'zebra is not running'" in str(info.value)
-
-
-def test_parser_never_imports_docker() -> None:
-    assert "import docker" not in Path(frr.__file__).read_text(encoding="utf-8")
-
-
-# --- recording (run by hand: python tests/unit/test_parser_frr.py --record) -----------------------------
-
-
-def write_expected_json() -> None:
-    for out in sorted(FIXTURES.glob("*.out")):
-        out.with_suffix(".json").write_text(json.dumps(expected_of(out), indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {out.with_suffix('.json')}")
+# --- recording (python -m tests.unit.test_parser_frr --record, or tests/record_fixtures.sh frr) ----------
 
 
 def record() -> None:  # pragma: no cover - needs the engine
-    import time
-
     import dockernet_nb as dnb
-    from dockernet_nb.verbs import ospf as routing, routes
+    from dockernet_nb.verbs import ospf as routing
+    from dockernet_nb.verbs import routes
 
     caps = ["NET_ADMIN", "SYS_ADMIN"]
     forward = {"net.ipv4.ip_forward": "1"}
-    FIXTURES.mkdir(parents=True, exist_ok=True)
+    FRR_FIXTURES.mkdir(parents=True, exist_ok=True)
 
     def vtysh(router: str, command: str) -> str:
         return dnb.exec(router, ["vtysh", "-c", command]).output
 
     def save(name: str, text: str) -> None:
-        (FIXTURES / f"{name}.out").write_text(text, encoding="utf-8", newline="")
-        print(f"recorded {name}.out")
+        (FRR_FIXTURES / f"{name}.txt").write_text(text, encoding="utf-8", newline="")
+        print(f"recorded {name}.txt")
 
     def router(name: str, nets: list[str], **options) -> None:
         dnb.run("frr", name=name, net=nets[0], cap_add=caps, sysctls=forward, detach=True, **options)
@@ -296,7 +147,7 @@ def record() -> None:  # pragma: no cover - needs the engine
         for net in ("n12", "n23", "n13", "lan1", "lan2", "lan3"):
             dnb.create_net(net)
         links = {"r1": ["n12", "n13", "lan1"], "r2": ["n12", "n23", "lan2"], "r3": ["n13", "n23", "lan3"]}
-        for number, (name, nets) in enumerate(links.items(), 1):
+        for name, nets in links.items():
             router(name, nets)
         save("show-ip-ospf-neighbor-json--no-ospf", vtysh("r1", "show ip ospf neighbor json"))
         dnb.run("frr", name="r0", net="lan1", cap_add=caps, sysctls=forward, detach=True)
@@ -309,9 +160,9 @@ def record() -> None:  # pragma: no cover - needs the engine
         routing.wait_for_ospf(list(links))
         time.sleep(1)
         save("show-ip-ospf-neighbor-json--triangle", vtysh("r1", "show ip ospf neighbor json"))
-        routes = vtysh("r1", "show ip route json")
-        save("show-ip-route-json--triangle", routes)
-        save("show-ip-route-json--cut", routes[: len(routes) // 2])
+        table = vtysh("r1", "show ip route json")
+        save("show-ip-route-json--triangle", table)
+        save("show-ip-route-json--cut", table[: len(table) // 2])
         dnb.disconnect("r1", "n12")
         routing.wait_for_ospf(list(links))
         save("show-ip-ospf-neighbor-json--after-break", vtysh("r1", "show ip ospf neighbor json"))
@@ -324,11 +175,13 @@ def record() -> None:  # pragma: no cover - needs the engine
             name = f"r{number}"
             router(name, ["shared"])
             routing.configure_ospf(name, ["shared"], router_id=f"0.0.0.{number}")
-            dnb.exec(name, ["vtysh", "-c", "configure terminal", "-c", f"interface {_iface(name)}",
-                            "-c", f"ip ospf priority {priority}"])
+            dnb.exec(
+                name,
+                ["vtysh", "-c", "configure terminal", "-c", f"interface {_iface(name)}", "-c", f"ip ospf priority {priority}"],
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            states = frr.parse_neighbors(vtysh("r5", "show ip ospf neighbor json"))
+            states = frr_ospf_neighbors.parse(vtysh("r5", "show ip ospf neighbor json"))
             if sorted(states["state"]) == ["2-Way", "Full"] and "DR" in set(states["role"].dropna()):
                 break
             time.sleep(0.5)
@@ -342,7 +195,7 @@ def record() -> None:  # pragma: no cover - needs the engine
         save("show-ip-ospf-neighbor-json--ospfd-not-running", vtysh("nocap", "show ip ospf neighbor json"))
     finally:
         dnb.cleanup()
-    write_expected_json()
+    write_expected_json(sorted(FRR_FIXTURES.glob("*.txt")))
 
 
 def _iface(router: str) -> str:  # pragma: no cover - used by record()
@@ -354,7 +207,5 @@ def _iface(router: str) -> str:  # pragma: no cover - used by record()
 if __name__ == "__main__":  # pragma: no cover
     if "--record" in sys.argv:
         record()
-    elif "--json-only" in sys.argv:
-        write_expected_json()
     else:
         print(__doc__)

@@ -1,0 +1,56 @@
+"""`dockernet-nb clean [--all] [--dry-run]`: remove what dead kernels left behind, and only labelled things."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add(commands) -> None:
+    parser = commands.add_parser("clean", help="remove what dead kernels left behind (--all: every course object and engine)")
+    parser.add_argument(
+        "--all", action="store_true",
+        help="every course container and network, running kernels' too, and the engines the course started (with their volumes)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="list, remove nothing")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dockernet_nb.engine.connection import answers, how_to_get_an_engine
+    from dockernet_nb.engine.sweep import course_objects, remove_objects
+
+    if not answers():
+        print(how_to_get_an_engine())
+        return 1
+    objects = course_objects("all" if args.all else "stale")
+    what = "course object(s)" if args.all else "course object(s) left by kernels that no longer run"
+    if objects.empty:
+        print(f"No {what}: nothing to remove.")
+    else:
+        print(objects.to_string(index=False))
+        if args.dry_run:
+            print(f"--dry-run: would remove these {len(objects)} {what}.")
+        else:
+            remove_objects(objects)
+            print(f"Removed {len(objects)} {what}. Nothing without the course label was touched.")
+    _engines(args)
+    return 0
+
+
+def _engines(args: argparse.Namespace) -> None:
+    """The engines the course started itself (docker-in-docker and local Engine 28s), with their volumes."""
+    from dockernet_nb.engine.spawn import cleanup
+
+    found = cleanup.list_engines() + cleanup.list_local_engines()
+    if not found:
+        return
+    names = ", ".join(row["name"] for row in found)
+    if not args.all:
+        print(f"Course engines kept (tests, recordings, classes start them; `clean --all` removes them): {names}.")
+        return
+    if args.dry_run:
+        print(f"--dry-run: would remove these course engines and their volumes: {names}.")
+        return
+    removed = cleanup.remove_all()
+    count = sum(len(rows) for rows in removed.values())
+    print(f"Removed {count} course engine part(s) (containers, volumes, local engines, their network): {names}.")

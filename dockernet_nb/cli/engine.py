@@ -1,0 +1,19 @@
+"""`dockernet-nb engine [--stop]`: make sure a Docker engine answers; stop only the dockerd this started."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add(commands) -> None:
+    parser = commands.add_parser("engine", help="make sure a Docker engine answers (installs and starts one on Debian as root)")
+    parser.add_argument("--stop", action="store_true", help="stop the dockerd this command started, and only that one")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dockernet_nb.engine import provision
+
+    if args.stop:
+        return provision.stop_started_engine()
+    return provision.ensure_engine()
