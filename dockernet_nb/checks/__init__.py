@@ -13,7 +13,7 @@ Example::
 
 from __future__ import annotations
 
-from dockernet_nb.checks import basics, breakfix, everyday, ports, routing
+from dockernet_nb.checks import basics, breakfix, console, everyday, ports, routing
 from dockernet_nb.checks.basics import (
     check_bridge_isolation,
     check_default_gateway,
@@ -25,6 +25,7 @@ from dockernet_nb.checks.basics import (
     check_smallest_image,
 )
 from dockernet_nb.checks.breakfix import check_break_fix
+from dockernet_nb.checks.console import check_reach_over_front
 from dockernet_nb.checks.everyday import (
     check_billing_name,
     check_bob_blocked,
@@ -39,7 +40,7 @@ from dockernet_nb.checks.everyday import (
 from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.ports import check_proxy_or_dnat, check_published_uptime, check_visitor_address
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
-from dockernet_nb.checks.routing import check_ospf_detour, check_web_closed_to_lan1
+from dockernet_nb.checks.routing import check_ospf_detour, check_way_back_ttl, check_web_closed_to_lan1
 
 __all__ = [
     "CheckResult",
@@ -53,5 +54,6 @@ __all__ = [
     *routing.__all__,
     *ports.__all__,
     *breakfix.__all__,
+    *console.__all__,
     *everyday.__all__,
 ]

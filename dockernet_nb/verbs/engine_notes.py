@@ -81,16 +81,18 @@ def _interface_names(kind: EngineKind) -> str:
 def _routed_protection(kind: EngineKind) -> str:
     if kind.at_least(28):
         return (
-            "Docker protects container addresses that no port publishes: a rule in the host's raw table drops a "
-            "packet for such an address unless it arrives on that container's own bridge. A packet routed by a "
-            "container-router is still on the first network's bridge when the host sees it, so it would be dropped; "
-            "the lab's networks opt out with the option com.docker.network.bridge.gateway_mode_ipv4=nat-unprotected. "
-            "Engines before 28 have no such rule and ignore the option."
+            "this engine guards every container's address: a rule in the host's raw table drops a packet addressed to "
+            "a container unless it arrives on that container's own bridge (published ports are reached through the "
+            "host's addresses instead). A packet that a container-router forwards from one network to the next is still "
+            "on the first network's bridge when the host sees it, so it would be dropped; the lab's networks opt out "
+            "with the driver option com.docker.network.bridge.gateway_mode_ipv4=nat-unprotected. Engines before 28 "
+            "write no such rule and ignore the option."
         )
     return (
-        "nothing stops a packet routed between two networks by a container here. Engine 28 and newer drop packets "
-        "for unpublished container addresses that arrive from another bridge, unless a network opts out with "
-        "com.docker.network.bridge.gateway_mode_ipv4=nat-unprotected (which the lab sets, and this engine ignores)."
+        "nothing stops a packet that a container routes from one network to another here. Engine 28 and newer guard "
+        "every container's address with a raw-table rule that drops packets arriving from another bridge, unless the "
+        "network opts out with com.docker.network.bridge.gateway_mode_ipv4=nat-unprotected (the lab sets it; this "
+        "engine accepts the option and ignores it)."
     )
 
 
