@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.break_fix import explain_fault as explain_fault
     from dockernet_nb.verbs.break_fix import fault_hint as fault_hint
     from dockernet_nb.verbs.cleanup import cleanup as cleanup
+    from dockernet_nb.verbs.compose import compose_down as compose_down
+    from dockernet_nb.verbs.compose import compose_ps as compose_ps
+    from dockernet_nb.verbs.compose import compose_up as compose_up
     from dockernet_nb.verbs.console import lab_console as lab_console
     from dockernet_nb.verbs.containers import connect as connect
     from dockernet_nb.verbs.containers import containers as containers
@@ -64,10 +67,18 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.firewall import iptables_rules as iptables_rules
     from dockernet_nb.verbs.host import docker_proxies as docker_proxies
     from dockernet_nb.verbs.host import kvm_preflight as kvm_preflight
+    from dockernet_nb.verbs.host_firewall import course_host_rules as course_host_rules
+    from dockernet_nb.verbs.host_firewall import host_ip6tables_rules as host_ip6tables_rules
+    from dockernet_nb.verbs.host_firewall import host_rule as host_rule
+    from dockernet_nb.verbs.host_firewall import remove_host_rule as remove_host_rule
     from dockernet_nb.verbs.lesson import start_lesson as start_lesson
     from dockernet_nb.verbs.lookups import address_of as address_of
     from dockernet_nb.verbs.lookups import gateway_of as gateway_of
     from dockernet_nb.verbs.lookups import subnet_of as subnet_of
+    from dockernet_nb.verbs.modes import network_views as network_views
+    from dockernet_nb.verbs.names import dns_server as dns_server
+    from dockernet_nb.verbs.names import lookup as lookup
+    from dockernet_nb.verbs.names import who_answers as who_answers
     from dockernet_nb.verbs.networks import create_net as create_net
     from dockernet_nb.verbs.networks import networks as networks
     from dockernet_nb.verbs.networks import remove_net as remove_net
@@ -100,13 +111,13 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.swarm import ipvs_support as ipvs_support
     from dockernet_nb.verbs.swarm import node_requests as node_requests
     from dockernet_nb.verbs.swarm import reach_service as reach_service
+    from dockernet_nb.verbs.swarm import service_answers as service_answers
     from dockernet_nb.verbs.swarm import service_tasks as service_tasks
     from dockernet_nb.verbs.swarm import start_nodes as start_nodes
     from dockernet_nb.verbs.swarm import stop_node as stop_node
     from dockernet_nb.verbs.swarm import swarm_init as swarm_init
     from dockernet_nb.verbs.swarm import swarm_nodes as swarm_nodes
     from dockernet_nb.verbs.swarm import swarm_topology as swarm_topology
-    from dockernet_nb.verbs.swarm import who_answers as who_answers
     from dockernet_nb.verbs.tcp import tcp_request as tcp_request
     from dockernet_nb.verbs.terminal import terminal as terminal
     from dockernet_nb.verbs.topology import topology as topology
@@ -167,7 +178,7 @@ _VERBS = {
     "stop_node": "verbs.swarm",
     "create_service": "verbs.swarm",
     "service_tasks": "verbs.swarm",
-    "who_answers": "verbs.swarm",
+    "service_answers": "verbs.swarm",
     "reach_service": "verbs.swarm",
     "ipvs_support": "verbs.swarm",
     "node_requests": "verbs.swarm",
@@ -180,6 +191,17 @@ _VERBS = {
     "node_interfaces": "verbs.overlay",
     "node_routes": "verbs.overlay",
     "capture_vxlan": "verbs.overlay",
+    "compose_up": "verbs.compose",
+    "compose_ps": "verbs.compose",
+    "compose_down": "verbs.compose",
+    "lookup": "verbs.names",
+    "who_answers": "verbs.names",
+    "dns_server": "verbs.names",
+    "network_views": "verbs.modes",
+    "host_rule": "verbs.host_firewall",
+    "remove_host_rule": "verbs.host_firewall",
+    "course_host_rules": "verbs.host_firewall",
+    "host_ip6tables_rules": "verbs.host_firewall",
     "plot_rtt": "display.plots",
     "plot_interfaces": "display.plots",
     "plot_reachability": "display.plots",

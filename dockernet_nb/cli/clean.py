@@ -20,14 +20,18 @@ def add(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from dockernet_nb.engine.connection import answers, how_to_get_an_engine
-    from dockernet_nb.engine.sweep import course_objects, remove_objects
+    from dockernet_nb.engine.sweep import course_objects, host_rule_objects, remove_objects
 
     if not answers():
         print(how_to_get_an_engine())
         return 1
     _nodes(args)
-    objects = course_objects("all" if args.all else "stale")
+    scope = "all" if args.all else "stale"
+    # The course's containers and networks, and the rules it added to the host's firewall (lesson 12).
+    objects = pd.concat([course_objects(scope), host_rule_objects(scope)], ignore_index=True)
     what = "course object(s)" if args.all else "course object(s) left by kernels that no longer run"
     if objects.empty:
         print(f"No {what}: nothing to remove.")

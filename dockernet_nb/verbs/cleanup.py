@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dockernet_nb.engine import commands
+from dockernet_nb.engine import commands, host_rules
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.engine.sweep import OBJECT_COLUMNS, course_objects, remove_objects
+from dockernet_nb.engine.sweep import OBJECT_COLUMNS, course_objects, host_rule_objects, remove_objects
 from dockernet_nb.replay import recordable
 
 __all__ = ["cleanup"]
@@ -27,9 +27,11 @@ def _remove_nodes(*, everything: bool, dry_run: bool) -> list[dict]:
 def cleanup(*, everything: bool = False, dry_run: bool = False) -> pd.DataFrame:
     """Remove this session's containers and networks, and those left by kernels that died.
 
-    ``everything=True`` removes every course object on the engine (other running kernels' too).
-    Engine nodes of a multi-host lesson go first, whole: container, volume and everything their engines
-    held (kind ``node``). Returns a frame of what was (or, with ``dry_run=True``, would be) removed.
+    A kernel that added rules to the engine host's firewall (``dnb.host_rule``) also takes those back,
+    with any that dead kernels left (rows of kind ``host-rule``). ``everything=True`` removes every
+    course object and host rule on the engine (other running kernels' too). Engine nodes of a
+    multi-host lesson go first, whole: container, volume and everything their engines held (kind ``node``).
+    Returns a frame of what was (or, with ``dry_run=True``, would be) removed.
     Example::
 
         >>> dnb.cleanup()        # doctest: +SKIP
@@ -47,6 +49,10 @@ def cleanup(*, everything: bool = False, dry_run: bool = False) -> pd.DataFrame:
         objects = course_objects("all")
     else:
         objects = pd.concat([course_objects("session"), course_objects("stale")], ignore_index=True)
+    if everything or host_rules.added_this_session():
+        # Only a kernel that changed the host's firewall pays for a look at it (a helper container).
+        rules = host_rule_objects("all" if everything else "stale", also_session=True)
+        objects = pd.concat([rules, objects], ignore_index=True) if len(rules) else objects
     for kind, word in (("container", "rm -f"), ("network", "network rm")):
         names = list(objects[objects.kind == kind].docker_name)
         if names:

@@ -44,7 +44,7 @@ __all__ = [
     "stop_node",
     "create_service",
     "service_tasks",
-    "who_answers",
+    "service_answers",
     "reach_service",
     "ipvs_support",
     "node_requests",
@@ -541,7 +541,7 @@ def _describe_who(client_container: str, service: str, **_: Any) -> tuple[str, f
 
 @shows_progress(_describe_who)
 @recordable
-def who_answers(client_container: str, service: str, *, batch: int = 12, batches: int = 3) -> pd.DataFrame:
+def service_answers(client_container: str, service: str, *, batch: int = 12, batches: int = 3) -> pd.DataFrame:
     """Ask ``service`` on port 8000 from ``client_container`` again and again: one row per attempt, who answered.
 
     Each attempt is a new connection to the service's *name*, so each one asks Docker's DNS again. It

@@ -129,7 +129,7 @@ def test_services_answer_by_name_through_dns_and_on_host_mode_ports_and_vips_as_
     worker = ["node.role==worker"]
     web = dnb.create_service("web", replicas=2, endpoint_mode="dnsrr", constraints=worker)
     assert list(web["node"]) == ["node2", "node2"] and set(web["state"]) == {"running"}
-    answers = dnb.who_answers("alpha", "web", batch=4, batches=1)
+    answers = dnb.service_answers("alpha", "web", batch=4, batches=1)
     assert list(answers["answered_by"]) == ["web replica on node2"] * 4 and answers.attrs["nodes"] == ["node2"]
 
     dnb.create_service("edge", mode="global", endpoint_mode="dnsrr", publish=8080, publish_mode="host", constraints=worker)

@@ -21,6 +21,15 @@ The inner dockerd listens on TCP 2375 inside the container's network namespace (
 socket) with address pools that stay clear of the host engine's course pool (172.24.0.0/13). The
 engine containers sit on an ``internal`` course network: the host reaches them, they reach nothing
 beyond this machine.
+
+For engines that more than one person's code can reach (a classroom), two options close the engine:
+``tls`` (an :class:`~dockernet_nb.engine.spawn.tls.EngineTls` folder) makes the inner dockerd listen on
+TCP 2376 only for the one client certificate made for it, and ``limits`` caps the whole engine (its
+dockerd and every container it runs: memory, process count, CPU shares). On cgroup v1 the inner
+engine then puts its containers' groups *inside* the engine container's own group, so the host
+kernel counts them against the engine's limits; without limits they stay beside it as before.
+``network`` and ``ip`` put the engine on a network of the caller's at a fixed address (the address
+is in the server certificate).
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ from dockernet_nb.engine.spawn.common import (
     is_course,
 )
 from dockernet_nb.engine.spawn.forky import ENGINE_TAG, ensure_engine_image, find_engine_image
+from dockernet_nb.engine.spawn.tls import SERVER_MOUNT, TLS_PORT, EngineTls
 from dockernet_nb.engine.spawn.transfer import CopyReport, copy_images
 from dockernet_nb.errors import ContainerNotFound, EngineError
 
@@ -58,6 +68,7 @@ __all__ = [
     "NETWORK",
     "PORT",
     "DindEngine",
+    "Limits",
     "dind_engine",
     "reach_engine",
     "remove_cgroups",
@@ -79,6 +90,11 @@ _NETWORK_LOCK = threading.Lock()
 # Runs as the container's command, before dockerd. "$@" is dockerd's command line.
 ENTRYPOINT = r"""
 set -e
+if [ -n "$DNB_NEST_CGROUPS" ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+    # cgroup v1 with limits: the inner containers' groups go inside this container's own group.
+    parent=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
+    if [ -n "$parent" ] && [ "$parent" != "/" ]; then set -- "$@" "--cgroup-parent=$parent/engine"; fi
+fi
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
     # cgroup v2 in a private cgroup namespace: Docker mounts it read-only unless --privileged.
     mount -o remount,rw /sys/fs/cgroup 2>/dev/null || true
@@ -92,22 +108,44 @@ exec dockerd "$@"
 
 
 @dataclasses.dataclass(frozen=True)
+class Limits:
+    """What one engine may use of the host, its inner containers included.
+
+    ``memory``: a Docker size ("2g", "512m") for memory and memory+swap alike (no swap beyond it);
+    ``pids``: the most processes and threads at once; ``cpu_shares``: the weight against other
+    containers when the CPUs are busy (1024 is Docker's default; nothing is capped while CPUs are idle).
+    """
+
+    memory: str = "2g"
+    pids: int = 2048
+    cpu_shares: int = 512
+
+    def host_config(self) -> dict[str, object]:
+        return {"mem_limit": self.memory, "memswap_limit": self.memory, "pids_limit": self.pids, "cpu_shares": self.cpu_shares}
+
+
+@dataclasses.dataclass(frozen=True)
 class DindEngine:
     """A running engine container and how to reach its engine."""
 
     name: str
     container: str  # the container's name on the host engine
     volume: str
-    address: str  # the container's address on the engines network
-    docker_host: str  # e.g. tcp://172.16.200.2:2375
+    address: str  # the container's address on its network
+    docker_host: str  # e.g. tcp://172.16.200.2:2375 (2376 with TLS)
     version: str  # the inner engine's version, e.g. "28.5.2"
     started_seconds: float = 0.0  # from create to the first answer (0.0 when reached, not started)
+    tls: EngineTls | None = None  # the engine's certificates when it checks client certificates
 
     def client(self, *, timeout: int = 120) -> docker.DockerClient:
+        if self.tls is not None:
+            return self.tls.client(self.docker_host, timeout=timeout)
         return docker.DockerClient(base_url=self.docker_host, timeout=timeout)
 
     def env(self) -> dict[str, str]:
         """What a notebook kernel or a test run needs to use this engine."""
+        if self.tls is not None:
+            return {"DOCKER_HOST": self.docker_host, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(self.tls.client_dir)}
         return {"DOCKER_HOST": self.docker_host}
 
     def load(self, tags: Sequence[str], *, source: docker.DockerClient | None = None) -> CopyReport:
@@ -226,9 +264,11 @@ def _wait_for_network(client: docker.DockerClient, seconds: float = 5) -> docker
 
 
 def _address(container: Container) -> str:
+    """The container's address on the engines network, else on the first network it is on."""
     container.reload()
-    networks = container.attrs["NetworkSettings"]["Networks"]
-    return str((networks.get(NETWORK) or {}).get("IPAddress", ""))
+    networks: dict[str, dict[str, str]] = container.attrs["NetworkSettings"]["Networks"] or {}
+    chosen = networks.get(NETWORK) or next(iter(networks.values()), {})
+    return str(chosen.get("IPAddress", ""))
 
 
 def _published(container: Container) -> str | None:
@@ -236,13 +276,15 @@ def _published(container: Container) -> str | None:
     return ports[0]["HostPort"] if ports else None
 
 
-def _wait(container: Container, docker_host: str, *, timeout: float) -> str:
+def _wait(container: Container, docker_host: str, *, timeout: float, tls: EngineTls | None = None) -> str:
     """Poll the inner engine until it answers; its version. On failure, the end of its log says why."""
     deadline = time.monotonic() + timeout
     while True:
         with (
             contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException, OSError),
-            contextlib.closing(docker.DockerClient(base_url=docker_host, timeout=3)) as probe,
+            contextlib.closing(
+                tls.client(docker_host, timeout=3) if tls is not None else docker.DockerClient(base_url=docker_host, timeout=3)
+            ) as probe,
         ):
             return str(probe.version().get("Version", "unknown"))
         container.reload()
@@ -260,13 +302,19 @@ def _wait(container: Container, docker_host: str, *, timeout: float) -> str:
 
 
 def _handle(
-    name: str, container: Container, *, client: docker.DockerClient, timeout: float, started: float | None
+    name: str,
+    container: Container,
+    *,
+    client: docker.DockerClient,
+    timeout: float,
+    started: float | None,
+    tls: EngineTls | None = None,
 ) -> DindEngine:
     port = _published(container)
-    host = f"tcp://127.0.0.1:{port}" if port else f"tcp://{_address(container)}:{PORT}"
-    version = _wait(container, host, timeout=timeout)
+    host = f"tcp://127.0.0.1:{port}" if port else f"tcp://{_address(container)}:{TLS_PORT if tls else PORT}"
+    version = _wait(container, host, timeout=timeout, tls=tls)
     seconds = time.monotonic() - started if started is not None else 0.0
-    return DindEngine(name, container.name, _volume_name(name), _address(container), host, version, seconds)
+    return DindEngine(name, container.name, _volume_name(name), _address(container), host, version, seconds, tls)
 
 
 def _hidden_addresses(client: docker.DockerClient) -> bool:
@@ -287,29 +335,42 @@ def start_engine(
     bip: str = INNER_BIP,
     timeout: float = 120,
     client: docker.DockerClient | None = None,
+    network: str | None = None,
+    ip: str | None = None,
+    tls: EngineTls | None = None,
+    limits: Limits | None = None,
     labels: Mapping[str, str] | None = None,
+    daemon_args: Sequence[str] = (),
     hostname: str | None = None,
     dns: Sequence[str] | None = None,
     on_started: Callable[[], None] | None = None,
 ) -> DindEngine:
     """Start engine ``name`` (or reach it when it already runs) and load ``images`` into it.
 
+    ``daemon_args`` go to the inner dockerd as they are (a test's ``--registry-mirror``, ``--dns``).
+
     ``build``: build the engine image offline when missing (about 85 s the first time). ``publish``:
     reach the engine through a port published on 127.0.0.1 instead of the container's address (None:
     only when the host engine is not a local socket, e.g. Docker Desktop, whose VM hides container
-    addresses); a published engine needs ``internal=False``. ``labels`` go on the container and its
-    volume next to the engine labels (a lesson's nodes carry its session's, so its cleanup finds
-    them); ``hostname`` is the container's (default ``name``); ``dns`` its resolvers (``--dns``).
+    addresses); a published engine needs ``internal=False``. ``network``/``ip``: join this existing
+    network (the caller's; default: the course's engines network) at this address. ``tls``: answer on
+    TCP 2376 only to the client certificate in that folder (:func:`~.tls.make_engine_tls`), and on no
+    plain TCP port. ``limits``: memory, process and CPU-share limits for the engine and all it runs.
+    ``labels`` go on the container and its volume next to the engine labels (a lesson's nodes carry
+    its session's, so its cleanup finds them; the engine label itself always stays ``name``);
+    ``hostname`` is the container's (default ``name``); ``dns`` its resolvers (``--dns``).
     ``on_started`` is called once the container runs (or was found running), before its engine answers:
     engines started one after the other up to there get their addresses in that order.
     """
     check_name(name)
     client = client or host_client()
+    if tls is not None and publish:
+        raise EngineError("a TLS engine is reached at its own address; it cannot also be published")
     running = _own_container(client, name)
     if running is not None and running.status == "running":
         if on_started is not None:
             on_started()
-        engine = _handle(name, running, client=client, timeout=timeout, started=None)
+        engine = _handle(name, running, client=client, timeout=timeout, started=None, tls=tls)
         if images:
             engine.load(images)
         return engine
@@ -320,21 +381,25 @@ def start_engine(
             raise EngineError(f"the engine image {image} is missing; build it with ensure_engine_image()")
         ensure_engine_image(tag=image, client=client)
     if publish is None:
-        publish = _hidden_addresses(client)
+        publish = tls is None and network is None and _hidden_addresses(client)
     volume = _own_volume(client, name, create=True, labels=labels)
-    network = _engines_network(client, internal=internal and not publish)
+    own_network = network is None  # the course's engines network, which another cleanup may remove meanwhile
+    if network is None:
+        network = _engines_network(client, internal=internal and not publish)
     cgroup_v2 = str(client.info().get("CgroupVersion", "1")) == "2"
     mounts = [Mount("/var/lib/docker", volume, type="volume")]
     if not cgroup_v2:
         mounts.append(Mount("/sys/fs/cgroup", "/sys/fs/cgroup", type="bind", read_only=False))
-    dockerd = [
-        f"--host=tcp://0.0.0.0:{PORT}",
-        "--host=unix:///var/run/docker.sock",
-        "--tls=false",
-        f"--bip={bip}",
-        f"--default-address-pool={address_pool}",
-    ]
-    if not cgroup_v2:  # v1 shows the host's whole hierarchy: keep the inner containers' groups apart
+    if tls is not None:
+        mounts.append(Mount(SERVER_MOUNT, str(tls.server_dir), type="bind", read_only=True))
+        dockerd = [f"--host=tcp://0.0.0.0:{TLS_PORT}", "--host=unix:///var/run/docker.sock", *tls.dockerd_args()]
+    else:
+        dockerd = [f"--host=tcp://0.0.0.0:{PORT}", "--host=unix:///var/run/docker.sock", "--tls=false"]
+    dockerd += [f"--bip={bip}", f"--default-address-pool={address_pool}", *daemon_args]
+    environment = {"container": "docker"}
+    if limits is not None:  # the entrypoint nests the inner groups inside this container's own (v1)
+        environment["DNB_NEST_CGROUPS"] = "1"
+    elif not cgroup_v2:  # v1 shows the host's whole hierarchy: keep the inner containers' groups apart
         dockerd.append(f"--cgroup-parent=/{_container_name(name)}")
     started = time.monotonic()
     api = client.api
@@ -351,20 +416,25 @@ def start_engine(
             network_mode=network,
             port_bindings={PORT: ("127.0.0.1", None)} if publish else None,
             dns=list(dns) if dns else None,
+            **(limits.host_config() if limits is not None else {}),
         )
         # The CLI's `--security-opt systempaths=unconfined` is client-side: it empties these two lists,
         # which docker-py has no argument for.
         host_config["MaskedPaths"] = []
         host_config["ReadonlyPaths"] = []
+        networking = (
+            api.create_networking_config({network: api.create_endpoint_config(ipv4_address=ip)}) if ip else None
+        )
         return api.create_container(
             image,
             ["sh", "-c", ENTRYPOINT, "dind", *dockerd],
             name=_container_name(name),
             hostname=hostname or name,
             labels=_labels(name, labels),
-            environment={"container": "docker"},
+            environment=environment,
             ports=[PORT] if publish else None,
             host_config=host_config,
+            networking_config=networking,
         )
 
     created: dict[str, str] = {}
@@ -382,6 +452,8 @@ def start_engine(
                 drop = []
                 created = create(drop)
         except docker.errors.NotFound:
+            if not own_network:
+                raise
             # Another process's cleanup removed the engines network, unused, a moment ago: make it again.
             network = _engines_network(client, internal=internal and not publish)
             created = create(drop)
@@ -395,7 +467,7 @@ def start_engine(
                 api.remove_container(created["Id"], force=True)
         raise EngineStartError(f"the host engine refused to start engine {name}: {err}") from err
     try:
-        engine = _handle(name, container, client=client, timeout=timeout, started=started)
+        engine = _handle(name, container, client=client, timeout=timeout, started=started, tls=tls)
     except EngineStartError:
         container.remove(force=True)
         raise
@@ -404,14 +476,17 @@ def start_engine(
     return engine
 
 
-def reach_engine(name: str = "e28", *, timeout: float = 30, client: docker.DockerClient | None = None) -> DindEngine:
-    """The running engine ``name``; :class:`ContainerNotFound` when it does not run."""
+def reach_engine(
+    name: str = "e28", *, timeout: float = 30, client: docker.DockerClient | None = None, tls: EngineTls | None = None
+) -> DindEngine:
+    """The running engine ``name`` (``tls``: its certificates, when it was started with them);
+    :class:`ContainerNotFound` when it does not run."""
     check_name(name)
     client = client or host_client()
     container = _own_container(client, name)
     if container is None or container.status != "running":
         raise ContainerNotFound(f"engine {name} does not run; start it with start_engine({name!r})")
-    return _handle(name, container, client=client, timeout=timeout, started=None)
+    return _handle(name, container, client=client, timeout=timeout, started=None, tls=tls)
 
 
 def stop_engine(name: str = "e28", *, client: docker.DockerClient | None = None) -> bool:
