@@ -59,6 +59,9 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.capture import start_capture as start_capture
     from dockernet_nb.verbs.capture import stop_capture as stop_capture
     from dockernet_nb.verbs.cleanup import cleanup as cleanup
+    from dockernet_nb.verbs.compose import compose_down as compose_down
+    from dockernet_nb.verbs.compose import compose_ps as compose_ps
+    from dockernet_nb.verbs.compose import compose_up as compose_up
     from dockernet_nb.verbs.console import lab_console as lab_console
     from dockernet_nb.verbs.containers import connect as connect
     from dockernet_nb.verbs.containers import containers as containers
@@ -73,10 +76,18 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.firewall import iptables_rules as iptables_rules
     from dockernet_nb.verbs.host import docker_proxies as docker_proxies
     from dockernet_nb.verbs.host import kvm_preflight as kvm_preflight
+    from dockernet_nb.verbs.host_firewall import course_host_rules as course_host_rules
+    from dockernet_nb.verbs.host_firewall import host_ip6tables_rules as host_ip6tables_rules
+    from dockernet_nb.verbs.host_firewall import host_rule as host_rule
+    from dockernet_nb.verbs.host_firewall import remove_host_rule as remove_host_rule
     from dockernet_nb.verbs.lesson import start_lesson as start_lesson
     from dockernet_nb.verbs.lookups import address_of as address_of
     from dockernet_nb.verbs.lookups import gateway_of as gateway_of
     from dockernet_nb.verbs.lookups import subnet_of as subnet_of
+    from dockernet_nb.verbs.modes import network_views as network_views
+    from dockernet_nb.verbs.names import dns_server as dns_server
+    from dockernet_nb.verbs.names import lookup as lookup
+    from dockernet_nb.verbs.names import who_answers as who_answers
     from dockernet_nb.verbs.networks import create_net as create_net
     from dockernet_nb.verbs.networks import networks as networks
     from dockernet_nb.verbs.networks import remove_net as remove_net
@@ -85,6 +96,14 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.ospf import ospf_routes as ospf_routes
     from dockernet_nb.verbs.ospf import wait_for_frr as wait_for_frr
     from dockernet_nb.verbs.ospf import wait_for_ospf as wait_for_ospf
+    from dockernet_nb.verbs.overlay import capture_vxlan as capture_vxlan
+    from dockernet_nb.verbs.overlay import create_overlay as create_overlay
+    from dockernet_nb.verbs.overlay import node_exec as node_exec
+    from dockernet_nb.verbs.overlay import node_interfaces as node_interfaces
+    from dockernet_nb.verbs.overlay import node_networks as node_networks
+    from dockernet_nb.verbs.overlay import node_ping as node_ping
+    from dockernet_nb.verbs.overlay import node_routes as node_routes
+    from dockernet_nb.verbs.overlay import node_run as node_run
     from dockernet_nb.verbs.packet_path import packet_path as packet_path
     from dockernet_nb.verbs.plumbing import bridge_fdb as bridge_fdb
     from dockernet_nb.verbs.plumbing import bridge_links as bridge_links
@@ -102,6 +121,17 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.servers import connections as connections
     from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
     from dockernet_nb.verbs.setup import setup as setup
+    from dockernet_nb.verbs.swarm import create_service as create_service
+    from dockernet_nb.verbs.swarm import ipvs_support as ipvs_support
+    from dockernet_nb.verbs.swarm import node_requests as node_requests
+    from dockernet_nb.verbs.swarm import reach_service as reach_service
+    from dockernet_nb.verbs.swarm import service_answers as service_answers
+    from dockernet_nb.verbs.swarm import service_tasks as service_tasks
+    from dockernet_nb.verbs.swarm import start_nodes as start_nodes
+    from dockernet_nb.verbs.swarm import stop_node as stop_node
+    from dockernet_nb.verbs.swarm import swarm_init as swarm_init
+    from dockernet_nb.verbs.swarm import swarm_nodes as swarm_nodes
+    from dockernet_nb.verbs.swarm import swarm_topology as swarm_topology
     from dockernet_nb.verbs.tcp import tcp_request as tcp_request
     from dockernet_nb.verbs.terminal import terminal as terminal
     from dockernet_nb.verbs.topology import topology as topology
@@ -166,6 +196,36 @@ _VERBS = {
     "capture": "verbs.capture",
     "save_pcap": "verbs.capture",
     "ladder": "verbs.capture",
+    "start_nodes": "verbs.swarm",
+    "swarm_init": "verbs.swarm",
+    "swarm_nodes": "verbs.swarm",
+    "stop_node": "verbs.swarm",
+    "create_service": "verbs.swarm",
+    "service_tasks": "verbs.swarm",
+    "service_answers": "verbs.swarm",
+    "reach_service": "verbs.swarm",
+    "ipvs_support": "verbs.swarm",
+    "node_requests": "verbs.swarm",
+    "swarm_topology": "verbs.swarm",
+    "create_overlay": "verbs.overlay",
+    "node_networks": "verbs.overlay",
+    "node_run": "verbs.overlay",
+    "node_exec": "verbs.overlay",
+    "node_ping": "verbs.overlay",
+    "node_interfaces": "verbs.overlay",
+    "node_routes": "verbs.overlay",
+    "capture_vxlan": "verbs.overlay",
+    "compose_up": "verbs.compose",
+    "compose_ps": "verbs.compose",
+    "compose_down": "verbs.compose",
+    "lookup": "verbs.names",
+    "who_answers": "verbs.names",
+    "dns_server": "verbs.names",
+    "network_views": "verbs.modes",
+    "host_rule": "verbs.host_firewall",
+    "remove_host_rule": "verbs.host_firewall",
+    "course_host_rules": "verbs.host_firewall",
+    "host_ip6tables_rules": "verbs.host_firewall",
     "plot_rtt": "display.plots",
     "plot_interfaces": "display.plots",
     "plot_reachability": "display.plots",

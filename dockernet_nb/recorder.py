@@ -53,12 +53,28 @@ def _execute(notebook: Any, folder: Path, timeout: int) -> None:
     NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def without_widgets(notebook: Any) -> Any:
-    """The notebook with no widget state and no widget outputs (they would show stale bars when opened)."""
+    """The notebook with no widget state and no widget views (they would show stale bars when opened).
+
+    A widget output that also carries a plain form (the lab console's one-line summary) keeps that form:
+    a fresh run shows it too, so nbval compares it, and a reader of the stored notebook sees what it was.
+    """
     notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if "application/vnd.jupyter.widget-view+json" not in o.get("data", {})]
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                data.pop(WIDGET_VIEW)
+                if not data:
+                    continue
+            kept.append(output)
+        cell.outputs = kept
     return notebook
 
 

@@ -27,6 +27,8 @@ __all__ = [
     "Endpoint",
     "VethLink",
     "TopologySnapshot",
+    "HostNode",
+    "SwarmSnapshot",
     "PathStep",
     "PacketPath",
     "CaptureHandle",
@@ -325,6 +327,39 @@ class CaptureHandle(_Handle):
 
 
 @dataclasses.dataclass(frozen=True)
+class HostNode:
+    """An engine node in the multi-host picture: a host with an engine of its own.
+
+    ``role`` is "manager", "worker" or "" (not in a swarm); ``state`` what the swarm (or, outside a
+    swarm, the node's container) says: "ready", "down", "running", "exited".
+    """
+
+    name: str
+    address: str = ""  # on the uplink network (eth0 inside the node)
+    role: str = ""
+    state: str = ""
+    engine: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SwarmSnapshot:
+    """The nodes of a multi-host lesson, the network joining them, and the overlays and containers on them.
+
+    ``placement`` maps each container to the node it runs on; ``vnis`` each overlay to its VXLAN id.
+    """
+
+    title: str = ""
+    uplink: NetworkBox = NetworkBox(name="")
+    nodes: tuple[HostNode, ...] = ()
+    networks: tuple[NetworkBox, ...] = ()
+    containers: tuple[ContainerNode, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    placement: dict[str, str] = dataclasses.field(default_factory=dict)
+    vnis: dict[str, int] = dataclasses.field(default_factory=dict)
+    docker: tuple[DockerCommand, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class PathStep:
     """One iptables rule the first packet of a connection met: its table, chain, the rule as
     ``iptables-save`` prints it, and what it did ("jump to DOCKER", "return", "DNAT to ...", "no match")."""
@@ -471,6 +506,8 @@ RECORD_TYPES: dict[str, type] = {
     "Endpoint": Endpoint,
     "VethLink": VethLink,
     "TopologySnapshot": TopologySnapshot,
+    "HostNode": HostNode,
+    "SwarmSnapshot": SwarmSnapshot,
     "PathStep": PathStep,
     "PacketPath": PacketPath,
     "CaptureHandle": CaptureHandle,

@@ -13,7 +13,7 @@ Example::
 
 from __future__ import annotations
 
-from dockernet_nb.checks import basics, breakfix, capture, plumbing, ports, routing
+from dockernet_nb.checks import basics, breakfix, capture, console, everyday, plumbing, ports, routing, swarm
 from dockernet_nb.checks.basics import (
     check_bridge_isolation,
     check_default_gateway,
@@ -26,11 +26,24 @@ from dockernet_nb.checks.basics import (
 )
 from dockernet_nb.checks.breakfix import check_break_fix
 from dockernet_nb.checks.capture import check_dns_port, check_unforwarded_port
+from dockernet_nb.checks.console import check_reach_over_front
+from dockernet_nb.checks.everyday import (
+    check_billing_name,
+    check_bob_blocked,
+    check_compose_cache,
+    check_compose_names,
+    check_dual_stack_fallback,
+    check_names_with_dns,
+    check_publish_clash,
+    check_reader_shares,
+    check_second_ipv6_network,
+)
 from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.plumbing import check_host_peer, check_nat_source, check_third_namespace
 from dockernet_nb.checks.ports import check_proxy_or_dnat, check_published_uptime, check_visitor_address
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
-from dockernet_nb.checks.routing import check_ospf_detour, check_web_closed_to_lan1
+from dockernet_nb.checks.routing import check_ospf_detour, check_way_back_ttl, check_web_closed_to_lan1
+from dockernet_nb.checks.swarm import check_replicas_after_failure, check_vxlan_outer_address
 
 __all__ = [
     "CheckResult",
@@ -46,4 +59,7 @@ __all__ = [
     *breakfix.__all__,
     *plumbing.__all__,
     *capture.__all__,
+    *console.__all__,
+    *everyday.__all__,
+    *swarm.__all__,
 ]

@@ -1,4 +1,4 @@
-"""The `dockernet-nb` command: lab | reset | engine | images | doctor | clean | record | progress.
+"""The `dockernet-nb` command: lab | reset | engine | images | doctor | clean | record | progress | classroom.
 
 One module per command, each with ``add(commands)`` (its arguments) and ``run(args)`` (what it does,
 returning a process exit code). Commands import what they need when they run, so `dockernet-nb
@@ -12,7 +12,7 @@ import sys
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = ("lab", "reset", "engine", "images", "doctor", "clean", "record", "progress")
+COMMANDS = ("lab", "reset", "engine", "images", "doctor", "clean", "record", "progress", "classroom")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,8 @@
-"""`dockernet-nb clean [--all] [--dry-run]`: remove what dead kernels left behind, and only labelled things."""
+"""`dockernet-nb clean [--all] [--dry-run]`: remove what dead kernels left behind, and only labelled things.
+
+First the multi-host lesson's engine nodes (:func:`dockernet_nb.engine.spawn.nodes.remove_stale_nodes`),
+whole, then the other course objects, then (with ``--all``) the engines the course started.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,18 @@ def add(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from dockernet_nb.engine.connection import answers, how_to_get_an_engine
-    from dockernet_nb.engine.sweep import course_objects, remove_objects
+    from dockernet_nb.engine.sweep import course_objects, host_rule_objects, remove_objects
 
     if not answers():
         print(how_to_get_an_engine())
         return 1
-    objects = course_objects("all" if args.all else "stale")
+    _nodes(args)
+    scope = "all" if args.all else "stale"
+    # The course's containers and networks, and the rules it added to the host's firewall (lesson 12).
+    objects = pd.concat([course_objects(scope), host_rule_objects(scope)], ignore_index=True)
     what = "course object(s)" if args.all else "course object(s) left by kernels that no longer run"
     if objects.empty:
         print(f"No {what}: nothing to remove.")
@@ -35,6 +44,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"Removed {len(objects)} {what}. Nothing without the course label was touched.")
     _engines(args)
     return 0
+
+
+def _nodes(args: argparse.Namespace) -> None:
+    """The multi-host lesson's engine nodes that kernels which no longer run left behind (every one with --all),
+    whole: container, volume (everything the node's engine held) and cgroups."""
+    try:
+        from dockernet_nb.engine.spawn.nodes import remove_nodes
+    except ImportError:  # a system that starts no nodes (Windows) has none to remove
+        return
+    rows = remove_nodes(stale=not args.all, everything=args.all, dry_run=args.dry_run)
+    if rows:
+        names = ", ".join(f"{row['name']} ({row['lesson']}-{row['session']})" for row in rows)
+        done = "--dry-run: would remove" if args.dry_run else "Removed"
+        print(f"{done} {len(rows)} engine node(s) of the multi-host lesson, with their volumes: {names}.")
 
 
 def _engines(args: argparse.Namespace) -> None:

@@ -16,4 +16,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.stop:
         return provision.stop_started_engine()
-    return provision.ensure_engine()
+    code = provision.ensure_engine()
+    if code:
+        return code
+    from dockernet_nb.engine.compose_cli import ensure_compose
+
+    return ensure_compose()  # lesson 08 drives Docker Compose v2: make sure one is there

@@ -24,6 +24,15 @@ def add(commands) -> None:
     parser.set_defaults(func=run)
 
 
+def _start_nodes(notebooks: list[str]) -> bool:
+    """Whether any of these notebooks (all of notebooks/ when none is named) starts engine nodes."""
+    import glob
+    from pathlib import Path
+
+    paths = notebooks or sorted(glob.glob("notebooks/*.ipynb"))
+    return any("start_nodes(" in Path(path).read_text(encoding="utf-8") for path in paths if Path(path).exists())
+
+
 def _record_on_local_engine(args: argparse.Namespace) -> int:
     """The same recording, run in the network namespace of a local Engine 28 (as a Linux learner's engine)."""
     from dockernet_nb.engine.images import CATALOG
@@ -33,7 +42,10 @@ def _record_on_local_engine(args: argparse.Namespace) -> int:
     engine = local.start_local_engine(args.engine_name, tree=tree.path)
     print(f"Recording on a local Docker Engine {engine.version} (its own network namespace, socket at the default path).")
     try:
-        copied = engine.load([image.tag for image in CATALOG])
+        tags = [image.tag for image in CATALOG]
+        if _start_nodes(args.notebooks) and forky.find_engine_image() is not None:
+            tags.append(forky.ENGINE_TAG)  # the multi-host lesson starts its nodes from it, inside this engine
+        copied = engine.load(tags)
         print(f"Course images in it: copied {len(copied.copied)}, already there {len(copied.skipped)}.")
         argv = [sys.executable, "-m", "dockernet_nb.cli", "record", *args.notebooks]
         argv += [] if args.save_notebooks else ["--no-save-notebooks"]

@@ -82,10 +82,12 @@ def docker_name(name: str) -> str:
 
 
 def short_name(docker_name_: str, labels: dict[str, str] | None = None) -> str:
-    """The learner-facing name of a course object (falls back to the Docker name)."""
+    """The learner-facing name of a course object: its name label, else the Docker name without this
+    session's prefix (Compose names a project's containers ``<project>-<service>-<n>`` itself)."""
     if labels and labels.get(NAME):
         return labels[NAME]
-    return docker_name_
+    own = prefix()
+    return docker_name_[len(own):] if docker_name_.startswith(own) and len(docker_name_) > len(own) else docker_name_
 
 
 def _process_start(pid: int) -> str | None:

@@ -14,9 +14,10 @@ are limited to what the lessons need:
   ports but cannot change them); with ``NET_ADMIN``/``SYS_ADMIN`` it could rewrite the host's firewall
   and routes, so that combination is refused; ``net="container:<x>"`` only for a course container.
 
-Engine containers the course starts itself (docker-in-docker engines for tests, recordings and
-multi-host lessons) need far more; they are started only by :mod:`dockernet_nb.engine.nested`, never
-through these options.
+Engine containers the course starts itself (docker-in-docker engines for tests and the multi-host
+lesson's nodes) need far more; they are started only by :mod:`dockernet_nb.engine.spawn.dind` (the
+nodes through :mod:`dockernet_nb.engine.spawn.nodes`), from the course's engine image, never through
+these options.
 """
 
 from __future__ import annotations

@@ -8,10 +8,11 @@ from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.errors import ContainerNotFound, InvalidInput, NetworkNotFound, NotFound
 
-__all__ = ["course_objects", "remove_objects", "session_taken_elsewhere", "SCOPES"]
+__all__ = ["course_objects", "host_rule_objects", "remove_objects", "session_taken_elsewhere", "SCOPES", "HOST_RULE"]
 
 SCOPES = ("session", "stale", "all")
 OBJECT_COLUMNS = ["kind", "name", "docker_name", "session", "lesson", "owner_alive", "id"]
+HOST_RULE = "host-rule"  # a rule the course added to the engine host's firewall (see engine.host_rules)
 
 
 def course_objects(scope: str = "all") -> pd.DataFrame:
@@ -43,7 +44,7 @@ def course_objects(scope: str = "all") -> pd.DataFrame:
         rows.append(
             {
                 "kind": kind,
-                "name": object_labels.get(labels.NAME, docker_name),
+                "name": labels.short_name(docker_name, object_labels),
                 "docker_name": docker_name,
                 "session": object_labels.get(labels.SESSION, ""),
                 "lesson": object_labels.get(labels.LESSON, ""),
@@ -56,8 +57,40 @@ def course_objects(scope: str = "all") -> pd.DataFrame:
     return frame.sort_values(["kind", "name"], ignore_index=True)
 
 
+def host_rule_objects(scope: str = "all", *, also_session: bool = False) -> pd.DataFrame:
+    """The course's rules in the engine host's firewall, as rows like :func:`course_objects`'s.
+
+    kind ``host-rule``, name ``<chain> <target>``, docker_name the rule as iptables-save prints it, id
+    its table. One look at the host's iptables (a helper container), so only the clean-ups call it.
+    ``also_session`` adds this session's rules to a "stale" scope.
+    """
+    from dockernet_nb.engine import host_rules
+
+    if scope not in SCOPES:
+        raise InvalidInput(f"scope must be one of {SCOPES}, got {scope!r}")
+    found = host_rules.course_host_rules("all" if also_session else scope)
+    if also_session and scope != "all":
+        keep = (found["session"] == labels.session_id()) | (~found["owner_alive"].astype(bool) if scope == "stale" else False)
+        found = found[keep]
+    rows = [
+        {"kind": HOST_RULE, "name": f"{r.chain} {r.target}", "docker_name": r.rule, "session": r.session,
+         "lesson": r.lesson, "owner_alive": r.owner_alive, "id": r.table}
+        for r in found.itertuples()
+    ]
+    return pd.DataFrame(rows, columns=OBJECT_COLUMNS)
+
+
 def remove_objects(objects: pd.DataFrame) -> None:
-    """Remove the listed course objects by id (never by a name someone else may have taken since)."""
+    """Remove the listed course objects by id (never by a name someone else may have taken since).
+
+    Host rules (kind ``host-rule``) are deleted exactly as listed, and only when they carry the
+    course's comment.
+    """
+    rules = objects[objects.kind == HOST_RULE]
+    if len(rules):
+        from dockernet_nb.engine import host_rules
+
+        host_rules.remove_host_rules(pd.DataFrame({"table": rules["id"], "rule": rules["docker_name"]}))
     api = client().api
     # Containers first: a network cannot go while something is attached to it.
     for row in objects[objects.kind == "container"].itertuples():

@@ -24,6 +24,9 @@ ip_link            ``ip link`` text and ``ip -j -d link`` JSON: veth peers, kind
 bridge_link        ``bridge link`` text and ``bridge -j link`` JSON: bridge ports
 bridge_fdb         ``bridge fdb show`` text and ``bridge -j fdb show`` JSON
 pcap               a ``tcpdump -w`` capture file (pcap, pcapng): one row per packet
+getent             ``getent hosts|ahosts NAME``: the addresses a name resolves to, in order
+compose_ps         ``docker compose ps --format json``: a project's containers
+compose_progress   ``docker compose --progress json``: what up or down did to each object
 ================== ============================================================
 
 Example::
@@ -38,9 +41,12 @@ from __future__ import annotations
 from dockernet_nb.parsers import (
     bridge_fdb,
     bridge_link,
+    compose_progress,
+    compose_ps,
     docker_proxy,
     frr_ospf_neighbors,
     frr_routes,
+    getent,
     ifconfig,
     ip_addr,
     ip_link,
@@ -55,9 +61,12 @@ from dockernet_nb.parsers import (
 __all__ = [
     "bridge_fdb",
     "bridge_link",
+    "compose_progress",
+    "compose_ps",
     "docker_proxy",
     "frr_ospf_neighbors",
     "frr_routes",
+    "getent",
     "ifconfig",
     "ip_addr",
     "ip_link",

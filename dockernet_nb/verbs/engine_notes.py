@@ -81,16 +81,18 @@ def _interface_names(kind: EngineKind) -> str:
 def _routed_protection(kind: EngineKind) -> str:
     if kind.at_least(28):
         return (
-            "Docker protects container addresses that no port publishes: a rule in the host's raw table drops a "
-            "packet for such an address unless it arrives on that container's own bridge. A packet routed by a "
-            "container-router is still on the first network's bridge when the host sees it, so it would be dropped; "
-            "the lab's networks opt out with the option com.docker.network.bridge.gateway_mode_ipv4=nat-unprotected. "
-            "Engines before 28 have no such rule and ignore the option."
+            "this engine guards every container's address: a rule in the host's raw table drops a packet addressed to "
+            "a container unless it arrives on that container's own bridge (published ports are reached through the "
+            "host's addresses instead). A packet that a container-router forwards from one network to the next is still "
+            "on the first network's bridge when the host sees it, so it would be dropped; the lab's networks opt out "
+            "with the driver option com.docker.network.bridge.gateway_mode_ipv4=nat-unprotected. Engines before 28 "
+            "write no such rule and ignore the option."
         )
     return (
-        "nothing stops a packet routed between two networks by a container here. Engine 28 and newer drop packets "
-        "for unpublished container addresses that arrive from another bridge, unless a network opts out with "
-        "com.docker.network.bridge.gateway_mode_ipv4=nat-unprotected (which the lab sets, and this engine ignores)."
+        "nothing stops a packet that a container routes from one network to another here. Engine 28 and newer guard "
+        "every container's address with a raw-table rule that drops packets arriving from another bridge, unless the "
+        "network opts out with com.docker.network.bridge.gateway_mode_ipv4=nat-unprotected (the lab sets it; this "
+        "engine accepts the option and ignores it)."
     )
 
 
@@ -181,6 +183,48 @@ def _announcements(kind: EngineKind) -> str:
     )
 
 
+def _ipv6_nat(kind: EngineKind) -> str:
+    if kind.at_least(27):
+        return (
+            "ip6tables is on by default (since Engine 27): Docker writes IPv6 rules as it does IPv4 ones, a MASQUERADE "
+            "rule for each dual-stack network's IPv6 subnet and DNAT rules for ports published on IPv6 addresses, and it "
+            "filters IPv6 between networks. Engine 20.10 left ip6tables off unless the daemon was configured for it: "
+            "no IPv6 NAT rules at all, and ports published on IPv6 addresses worked through docker-proxy only."
+        )
+    return (
+        "ip6tables is off here (the default before Engine 27): Docker writes no IPv6 rules at all, so a dual-stack "
+        "network's IPv6 traffic is neither masqueraded nor filtered, and a port published on an IPv6 address is "
+        "served by docker-proxy alone. Engine 27 and newer write IPv6 MASQUERADE and DNAT rules as for IPv4."
+    )
+
+
+def _docker_user(kind: EngineKind) -> str:
+    if kind.at_least(28):
+        return (
+            "FORWARD jumps to DOCKER-USER first and then to DOCKER-FORWARD, where Docker's own rules begin; DOCKER-USER "
+            "stays empty until you add to it. Engine 20.10 kept a single RETURN rule in DOCKER-USER and hung its own "
+            "chains (DOCKER-ISOLATION-STAGE-1, DOCKER) straight off FORWARD. Either way yours come first."
+        )
+    return (
+        "FORWARD jumps to DOCKER-USER first (which holds one RETURN rule until you add yours), then to Docker's "
+        "DOCKER-ISOLATION-STAGE-1 and DOCKER chains. Engine 28 moved its rules into a DOCKER-FORWARD chain and leaves "
+        "DOCKER-USER empty; either way yours come first."
+    )
+
+
+def _icc(kind: EngineKind) -> str:
+    if kind.at_least(27, 3):
+        return (
+            "Docker asks the kernel to send traffic between containers on one bridge through iptables (br_netfilter) "
+            "only for networks that need it, such as enable_icc=false ones; on other networks such traffic never meets "
+            "iptables. Engine 20.10 turned that on for every bridge."
+        )
+    return (
+        "Docker turns on br_netfilter for every bridge, so iptables sees all traffic between containers on one "
+        "network. Engines from 27.3 do that only where it is needed, such as enable_icc=false networks."
+    )
+
+
 TOPICS: dict[str, Callable[[EngineKind], str]] = {
     "veth-index": _veth_index,
     "netns-mounts": _netns_mounts,
@@ -194,6 +238,9 @@ TOPICS: dict[str, Callable[[EngineKind], str]] = {
     "nat-chains": _nat_chains,
     "loopback-ports": _loopback_ports,
     "host-view": _host_view,
+    "ipv6-nat": _ipv6_nat,
+    "docker-user": _docker_user,
+    "icc": _icc,
 }
 
 

@@ -56,13 +56,16 @@ def _engine_here() -> tuple[bool, str]:
     return True, "DOCKER_HOST is unset or a local socket, on Linux"
 
 
+@recordable
 def kvm_preflight() -> pd.DataFrame:
-    """Could vrnetlab's router VMs run here? One row per check: check, ok, detail.
+    """Is KVM, one of vrnetlab's needs, available to the engine here? One row per check: check, ok, detail.
 
     vrnetlab boots a vendor's router image as a virtual machine inside a container, which needs KVM on
     the engine's host. For a local engine this looks at /dev/kvm here: it exists, opens read-write,
     and answers KVM's API-version call. For a remote engine (DOCKER_HOST), or Docker Desktop's engine in
-    its own VM, nothing here says anything about the engine's host, and the rows say so. Example::
+    its own VM, nothing here says anything about the engine's host, and the rows say so. KVM is not all
+    vrnetlab needs (privileged containers, the vendor's image, memory): these checks cannot see the rest.
+    Recorded like every verb, so replay mode shows the machine the lesson was recorded on. Example::
 
         >>> dnb.kvm_preflight()                                                    # doctest: +SKIP
     """

@@ -131,6 +131,14 @@ def create_net(
         if same and gateway in (None, handle.gateway):
             return handle
         remove_net(name)
+    if subnet6 is not None and not any_subnet:
+        # Docker checks its own networks only; a /64 this machine routes itself (fd00::/64 here) would be hidden.
+        taken = [u for u in _used_subnets() if u.version == 6 and u.overlaps(ipaddress.ip_network(subnet6))]
+        if taken:
+            raise InvalidInput(
+                f"{subnet6} overlaps {taken[0]}, which a network or this machine's own routes already use. "
+                "Pick another /64 inside fd00::/8, e.g. 'fd42:1::/64', or leave subnet6 out."
+            )
     return _create(name, docker_name, driver, subnet, gateway, internal, wanted, subnet6 if subnet6 else ipv6)
 
 

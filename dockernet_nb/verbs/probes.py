@@ -67,10 +67,25 @@ def inspect_interfaces(
 
 @recordable
 def inspect_routes(
-    container: Target = None, *, image: str | None = None, net: str | NetworkHandle | None = None, timeout: float = 30
+    container: Target = None,
+    *,
+    image: str | None = None,
+    net: str | NetworkHandle | None = None,
+    timeout: float = 30,
+    family: int | str = 4,
 ) -> pd.DataFrame:
-    """The routing table as ``route -n`` shows it: destination, gateway, genmask, flags, metric, iface."""
-    attempts = [(["route", "-n"], route.parse), (["ip", "route"], ip_route.parse)]
+    """The routing table as ``route -n`` shows it: destination, gateway, genmask, flags, metric, iface.
+
+    ``family=6`` shows the IPv6 table (``ip -6 route``), ``family="both"`` both tables in one frame
+    (``ip route; ip -6 route``): IPv6 rows keep their prefix length in ``destination`` and have no genmask.
+    """
+    if family == 4:
+        attempts = [(["route", "-n"], route.parse), (["ip", "route"], ip_route.parse)]
+    elif family in (6, "both"):
+        script = "ip -6 route" if family == 6 else "ip route && ip -6 route"
+        attempts = [(["sh", "-c", script], ip_route.parse)]
+    else:
+        raise InvalidInput(f"family must be 4, 6 or 'both', got {family!r}.")
     return _probe(container, image, net, attempts, timeout)
 
 

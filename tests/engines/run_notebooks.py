@@ -39,6 +39,7 @@ ALL_IMAGES = (
     "dockernet-nb/redis:1",
     "dockernet-nb/uptime:1",
     "dockernet-nb/frr:1",
+    forky.ENGINE_TAG,  # the multi-host lesson starts its engine nodes from it, inside the engine under test
 )
 
 

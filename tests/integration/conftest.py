@@ -24,7 +24,7 @@ def real_engine():
     labels.set_lesson("tests")
     yield
     left = dnb.cleanup()
-    assert left.empty or set(left.kind) <= {"container", "network"}
+    assert left.empty or set(left.kind) <= {"container", "network", "node"}
 
 
 @pytest.fixture

@@ -115,3 +115,27 @@ def test_a_command_that_fails_shows_its_exit_code_and_stderr(console):
     assert not console.ok and f"exit code {result.exit_code}" in console.message
     (shown,) = console.command_output.outputs
     assert result.stderr.strip() in shown["data"]["text/plain"]
+
+
+def test_check_reach_over_front_follows_the_console(console):
+    """Lesson 90's exercise: alpha on front only, beta joined to front; beta's front address is the answer."""
+    from dockernet_nb import checks
+
+    beta_back = _networks_of("beta")["back"]
+    assert not checks.check_reach_over_front(None)
+    console.container_picker.value, console.network_picker.value = "alpha", "back"
+    console.connect()
+    result = checks.check_reach_over_front(beta_back)
+    assert not result and "still on back" in result.message and result.hint
+    console.disconnect()
+    result = checks.check_reach_over_front(beta_back)
+    assert not result and "share no network" in result.message
+    console.container_picker.value, console.network_picker.value = "beta", "front"
+    console.connect()
+    beta_front = _networks_of("beta")["front"]
+    result = checks.check_reach_over_front(beta_back)
+    assert not result and "a network alpha is not on" in result.message
+    assert not checks.check_reach_over_front("beta")
+    assert not checks.check_reach_over_front(_networks_of("alpha")["front"])  # alpha's own address
+    result = checks.check_reach_over_front(beta_front)
+    assert result and beta_front in result.message, result

@@ -21,6 +21,8 @@ ROUTER_CAPS = ["NET_ADMIN"]
 FRR_CAPS = ["NET_ADMIN", "SYS_ADMIN"]
 FORWARD = {"net.ipv4.ip_forward": "1"}
 PORT = 28007
+# Networks a container routes between opt out of Engine 28's raw-table guard (older engines ignore it).
+LAB = {"com.docker.network.bridge.gateway_mode_ipv4": "nat-unprotected"}
 
 
 # Names of objects a module-scoped fixture keeps for several tests; `tidy` leaves them alone.
@@ -53,7 +55,7 @@ def _host(name: str, net: str, image: str = "debian") -> dnb.ContainerHandle:
 
 @pytest.fixture(scope="module")
 def lans():
-    lan1, lan2 = dnb.create_net("rt-lan1"), dnb.create_net("rt-lan2")
+    lan1, lan2 = dnb.create_net("rt-lan1", options=LAB), dnb.create_net("rt-lan2", options=LAB)
     dnb.run("debian", "sleep infinity", name="rt-router", net=lan1, cap_add=ROUTER_CAPS, sysctls=FORWARD, detach=True)
     router = dnb.connect("rt-router", lan2)
     hosts = {
@@ -136,17 +138,33 @@ def test_masquerade_changes_the_source_in_the_server_log(lans):
 
 def test_check_web_closed_to_lan1(lans):
     names = {"client": "rt-alice", "neighbour": "rt-bob", "server": "rt-web", "net": "rt-lan2"}
-    dnb.add_rule("rt-router", f"-A FORWARD -s {lans.lan1.subnet} -p tcp --dport 8000 -j ACCEPT")
+    subnet = lans.lan1.subnet
+    accept = dnb.add_rule("rt-router", f"-A FORWARD -s {subnet} -p tcp --dport 8000 -j ACCEPT")
     assert not checks.check_web_closed_to_lan1(None, **names)
-    below = dnb.add_rule("rt-router", f"-A FORWARD -s {lans.lan1.subnet} -p tcp --dport 8000 -j REJECT")
+    # Judged from the learner's own rules: the ACCEPT still comes first.
+    result = checks.check_web_closed_to_lan1(accept, **names)
+    assert not result and "lets the connection through" in result.message and "first rule" in result.hint
+    below = dnb.add_rule("rt-router", f"-A FORWARD -s {subnet} -p tcp --dport 8000 -j REJECT")
     result = checks.check_web_closed_to_lan1(below, **names)
-    assert not result and "still reaches" in result.message and "first rule" in result.hint
-    above = dnb.add_rule("rt-router", f"-I FORWARD 1 -s {lans.lan1.subnet} -p tcp --dport 8000 -j REJECT")
-    assert checks.check_web_closed_to_lan1(above, **names)
-    everything = dnb.add_rule("rt-router", f"-I FORWARD 1 -s {lans.lan1.subnet} -j DROP")
+    assert not result and "lets the connection through" in result.message
+    # Judged by the engine: a DROP on top makes the client wait, which is not a refusal.
+    silent = dnb.exec("rt-router", f"iptables -I FORWARD 1 -s {subnet} -p tcp --dport 8000 -j DROP")
+    result = checks.check_web_closed_to_lan1(silent, **names)
+    assert not result and "timed out" in result.message
+    dnb.exec("rt-router", f"iptables -D FORWARD -s {subnet} -p tcp --dport 8000 -j DROP")
+    failed_command = dnb.exec("rt-router", "iptables -I FORWARD 1 -p tcp --dport 8000 -j NO-SUCH-TARGET")
+    assert "failed" in checks.check_web_closed_to_lan1(failed_command, **names).message
+    above = dnb.add_rule("rt-router", f"-I FORWARD 1 -s {subnet} -p tcp --dport 8000 -j REJECT --reject-with tcp-reset")
+    result = checks.check_web_closed_to_lan1(above, **names)
+    assert result and "refused" in result.message, result
+    started = time.monotonic()
+    refused = dnb.exec("rt-alice", f"nc -v -z -w 2 {lans.web} 8000")
+    assert "refused" in refused.stderr and time.monotonic() - started < 1.5
+    everything = dnb.add_rule("rt-router", f"-I FORWARD 1 -s {subnet} -j DROP")
     result = checks.check_web_closed_to_lan1(everything, **names)
     assert not result and "cannot even ping" in result.message
-    for rule in (f"-s {lans.lan1.subnet} -j DROP", f"-s {lans.lan1.subnet} -p tcp --dport 8000 -j REJECT"):
+    for rule in (f"-s {subnet} -j DROP", f"-s {subnet} -p tcp --dport 8000 -j REJECT --reject-with tcp-reset",
+                 f"-s {subnet} -p tcp --dport 8000 -j REJECT"):
         for _ in range(2):
             dnb.exec("rt-router", f"iptables -D FORWARD {rule}")
 
@@ -159,6 +177,8 @@ def test_unplugging_the_router_cuts_the_lans_apart(lans):
     again = dnb.connect("rt-router", "rt-lan2", ip=lans.router.addresses["rt-lan2"])
     assert again.addresses["rt-lan2"] == lans.router.addresses["rt-lan2"]
     dnb.drop_default_route("rt-router")
+    # The router's new interface has a new hardware address: the first packets can wait for ARP.
+    dnb.wait_for_path("rt-alice", lans.bob)
     assert dnb.ping("rt-alice", lans.bob, count=1)["ttl"].tolist() == [63]
 
 
@@ -184,7 +204,7 @@ LINKS = {"os-r1": ["os-n12", "os-n13", "os-lan1"], "os-r2": ["os-n12", "os-n23",
 
 @pytest.fixture(scope="module")
 def triangle():
-    nets = {name: dnb.create_net(name) for name in ["os-n12", "os-n13", "os-n23", "os-lan1", "os-lan2", "os-lan3"]}
+    nets = {name: dnb.create_net(name, options=LAB) for name in ["os-n12", "os-n13", "os-n23", "os-lan1", "os-lan2", "os-lan3"]}
     routers = {}
     for router, router_nets in LINKS.items():
         dnb.run("frr", name=router, net=router_nets[0], cap_add=FRR_CAPS, sysctls=FORWARD, detach=True)
@@ -261,7 +281,30 @@ def test_check_ospf_detour(triangle):
     result = checks.check_ospf_detour(answer, **names)
     assert result, result
     assert "total cost 30" in result.message
+    # The way back: r2 still answers straight through r1, so h1 sees TTL 62, not 61.
+    back = {"client": "os-h1", "server": "os-h2", "router": "os-r1", "peer": "os-r2", "detour": "os-r3",
+            "lan": "os-lan2", "back_lan": "os-lan1"}
+    assert dnb.ospf_routes("os-r2").set_index("network").loc["os-lan1", "via"] == "os-r1"
+    assert dnb.ping("os-h1", triangle.h2, count=1)["ttl"].tolist() == [62]
+    assert checks.check_way_back_ttl(62, **back)
+    assert checks.check_way_back_ttl("62", **back)
+    for wrong in (61, "sixty-two", True):
+        result = checks.check_way_back_ttl(wrong, **back)
+        assert not result and result.hint
     dnb.exec("os-r1", ["vtysh", "-c", "configure terminal", "-c", f"interface {iface}", "-c", "no ip ospf cost"])
+    dnb.wait_for_ospf(list(LINKS))
+    result = checks.check_way_back_ttl(62, wait=1, **back)
+    assert not result and "does not send" in result.message  # no detour: nothing to predict yet
+
+
+def test_check_ospf_detour_reads_the_vtysh_run_first(triangle):
+    names = {"router": "os-r1", "peer": "os-r2", "detour": "os-r3", "link": "os-n12", "lan": "os-lan2"}
+    timers = dnb.configure_ospf("os-r1", LINKS["os-r1"], router_id="0.0.0.1", point_to_point=LINKS["os-r1"][:2])
+    result = checks.check_ospf_detour(timers, **names)
+    assert not result and "ip ospf cost" in result.message
+    outside = dnb.exec("os-r1", ["vtysh", "-c", "configure terminal", "-c", "ip ospf cost 100"])
+    result = checks.check_ospf_detour(outside, **names)
+    assert not result and "vtysh did not take" in result.message
 
 
 def test_docker_refuses_a_network_the_container_already_routes(tidy):

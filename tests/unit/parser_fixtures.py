@@ -32,9 +32,12 @@ from dockernet_nb.errors import ParseError
 from dockernet_nb.parsers import (
     bridge_fdb,
     bridge_link,
+    compose_progress,
+    compose_ps,
     docker_proxy,
     frr_ospf_neighbors,
     frr_routes,
+    getent,
     ifconfig,
     ip_addr,
     ip_link,
@@ -99,6 +102,12 @@ COMMANDS: dict[str, ModuleType] = {
     "bridge-fdb-show": bridge_fdb,
     "bridge-j-fdb-show": bridge_fdb,
     "tcpdump": pcap,
+    # the everyday lessons (08-12): tests/record_everyday_fixtures.sh
+    "getent-hosts": getent,
+    "getent-ahosts": getent,
+    "getent-ahostsv4": getent,
+    "docker-compose-ps-format-json": compose_ps,
+    "docker-compose-progress-json": compose_progress,
 }
 PARSERS: list[ModuleType] = sorted(set(COMMANDS.values()), key=lambda m: m.__name__)
 

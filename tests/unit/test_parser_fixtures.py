@@ -26,9 +26,12 @@ from dockernet_nb.errors import ParseError
 from dockernet_nb.parsers import (
     bridge_fdb,
     bridge_link,
+    compose_progress,
+    compose_ps,
     docker_proxy,
     frr_ospf_neighbors,
     frr_routes,
+    getent,
     ifconfig,
     ip_addr,
     ip_link,
@@ -77,6 +80,18 @@ ROUTE = {
     "iface": "string",
 }
 SCHEMAS: dict[ModuleType, dict[str, str]] = {
+    getent: {"address": "string", "family": "Int64", "names": "string"},
+    compose_ps: {
+        "service": "string",
+        "name": "string",
+        "state": "string",
+        "health": "string",
+        "exit_code": "Int64",
+        "networks": "string",
+        "ports": "string",
+        "image": "string",
+    },
+    compose_progress: {"kind": "string", "name": "string", "status": "string"},
     ifconfig: INTERFACE,
     ip_addr: INTERFACE,
     route: ROUTE,

@@ -271,8 +271,9 @@ def test_progress_lives_in_application_support_on_macos(macos, monkeypatch, tmp_
 
 # Linux-only by nature, and reached by no learner's path: local and docker-in-docker Engine 28s for
 # recording and testing the lessons (namespaces, debootstrap, file locks). `dockernet-nb record
-# --local-engine` imports it when asked.
-LINUX_ONLY = ("dockernet_nb.engine.spawn",)
+# --local-engine` imports it when asked. The classroom (`dockernet-nb classroom`) runs JupyterHub and
+# docker-in-docker engines on a Linux host, with its own extra's packages.
+LINUX_ONLY = ("dockernet_nb.engine.spawn", "dockernet_nb.classroom")
 
 
 def test_every_module_a_learner_can_reach_imports_without_posix_only_modules():

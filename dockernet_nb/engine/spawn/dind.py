@@ -12,10 +12,24 @@ cgroups: on cgroup v1 (these machines) the host's /sys/fs/cgroup is bound in rea
 moves its processes into a child group so controllers can be delegated, as moby's ``hack/dind``
 script does (not measured here: these machines have cgroup v1).
 
+Capabilities: "every capability but SYS_RESOURCE" is asked as ``--cap-add ALL --cap-drop
+SYS_RESOURCE``, which 20.10 needs where root lacks that capability; Engine 28 keeps from ALL only what
+the machine has and refuses to drop what it lacks, so there the drop is left out (measured: the local
+Engine 28 here refused it). Engines started in parallel threads create the engines network once.
+
 The inner dockerd listens on TCP 2375 inside the container's network namespace (and on its own unix
 socket) with address pools that stay clear of the host engine's course pool (172.24.0.0/13). The
 engine containers sit on an ``internal`` course network: the host reaches them, they reach nothing
 beyond this machine.
+
+For engines that more than one person's code can reach (a classroom), two options close the engine:
+``tls`` (an :class:`~dockernet_nb.engine.spawn.tls.EngineTls` folder) makes the inner dockerd listen on
+TCP 2376 only for the one client certificate made for it, and ``limits`` caps the whole engine (its
+dockerd and every container it runs: memory, process count, CPU shares). On cgroup v1 the inner
+engine then puts its containers' groups *inside* the engine container's own group, so the host
+kernel counts them against the engine's limits; without limits they stay beside it as before.
+``network`` and ``ip`` put the engine on a network of the caller's at a fixed address (the address
+is in the server certificate).
 """
 
 from __future__ import annotations
@@ -24,8 +38,9 @@ import contextlib
 import dataclasses
 import ipaddress
 import os
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import docker
@@ -45,6 +60,7 @@ from dockernet_nb.engine.spawn.common import (
     is_course,
 )
 from dockernet_nb.engine.spawn.forky import ENGINE_TAG, ensure_engine_image, find_engine_image
+from dockernet_nb.engine.spawn.tls import SERVER_MOUNT, TLS_PORT, EngineTls
 from dockernet_nb.engine.spawn.transfer import CopyReport, copy_images
 from dockernet_nb.errors import ContainerNotFound, EngineError
 
@@ -52,6 +68,7 @@ __all__ = [
     "NETWORK",
     "PORT",
     "DindEngine",
+    "Limits",
     "dind_engine",
     "reach_engine",
     "remove_cgroups",
@@ -68,10 +85,16 @@ INNER_POOL = "base=172.20.0.0/14,size=24"
 INNER_BIP = "172.23.255.1/24"
 NETWORK_RANGE = ipaddress.ip_network("172.16.0.0/16")
 NETWORK_FIRST = ipaddress.ip_network("172.16.200.0/24")
+_NETWORK_LOCK = threading.Lock()
 
 # Runs as the container's command, before dockerd. "$@" is dockerd's command line.
 ENTRYPOINT = r"""
 set -e
+if [ -n "$DNB_NEST_CGROUPS" ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+    # cgroup v1 with limits: the inner containers' groups go inside this container's own group.
+    parent=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
+    if [ -n "$parent" ] && [ "$parent" != "/" ]; then set -- "$@" "--cgroup-parent=$parent/engine"; fi
+fi
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
     # cgroup v2 in a private cgroup namespace: Docker mounts it read-only unless --privileged.
     mount -o remount,rw /sys/fs/cgroup 2>/dev/null || true
@@ -85,22 +108,44 @@ exec dockerd "$@"
 
 
 @dataclasses.dataclass(frozen=True)
+class Limits:
+    """What one engine may use of the host, its inner containers included.
+
+    ``memory``: a Docker size ("2g", "512m") for memory and memory+swap alike (no swap beyond it);
+    ``pids``: the most processes and threads at once; ``cpu_shares``: the weight against other
+    containers when the CPUs are busy (1024 is Docker's default; nothing is capped while CPUs are idle).
+    """
+
+    memory: str = "2g"
+    pids: int = 2048
+    cpu_shares: int = 512
+
+    def host_config(self) -> dict[str, object]:
+        return {"mem_limit": self.memory, "memswap_limit": self.memory, "pids_limit": self.pids, "cpu_shares": self.cpu_shares}
+
+
+@dataclasses.dataclass(frozen=True)
 class DindEngine:
     """A running engine container and how to reach its engine."""
 
     name: str
     container: str  # the container's name on the host engine
     volume: str
-    address: str  # the container's address on the engines network
-    docker_host: str  # e.g. tcp://172.16.200.2:2375
+    address: str  # the container's address on its network
+    docker_host: str  # e.g. tcp://172.16.200.2:2375 (2376 with TLS)
     version: str  # the inner engine's version, e.g. "28.5.2"
     started_seconds: float = 0.0  # from create to the first answer (0.0 when reached, not started)
+    tls: EngineTls | None = None  # the engine's certificates when it checks client certificates
 
     def client(self, *, timeout: int = 120) -> docker.DockerClient:
+        if self.tls is not None:
+            return self.tls.client(self.docker_host, timeout=timeout)
         return docker.DockerClient(base_url=self.docker_host, timeout=timeout)
 
     def env(self) -> dict[str, str]:
         """What a notebook kernel or a test run needs to use this engine."""
+        if self.tls is not None:
+            return {"DOCKER_HOST": self.docker_host, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(self.tls.client_dir)}
         return {"DOCKER_HOST": self.docker_host}
 
     def load(self, tags: Sequence[str], *, source: docker.DockerClient | None = None) -> CopyReport:
@@ -114,6 +159,11 @@ def _container_name(name: str) -> str:
 
 def _volume_name(name: str) -> str:
     return f"dockernet-nb-engine-{name}-data"
+
+
+def _labels(name: str, extra: Mapping[str, str] | None) -> dict[str, str]:
+    """The engine labels, plus ``extra`` (which may name the object for learners, never re-label the engine)."""
+    return {**course_labels(ENGINE, name), **(extra or {}), ENGINE: name}
 
 
 def _own_container(client: docker.DockerClient, name: str) -> Container | None:
@@ -130,14 +180,16 @@ def _own_container(client: docker.DockerClient, name: str) -> Container | None:
     return container
 
 
-def _own_volume(client: docker.DockerClient, name: str, *, create: bool) -> str | None:
+def _own_volume(
+    client: docker.DockerClient, name: str, *, create: bool, labels: Mapping[str, str] | None = None
+) -> str | None:
     volume_name = _volume_name(name)
     try:
         volume = client.volumes.get(volume_name)
     except docker.errors.NotFound:
         if not create:
             return None
-        client.volumes.create(volume_name, labels=course_labels(ENGINE, name))
+        client.volumes.create(volume_name, labels=_labels(name, labels))
         return volume_name
     if not is_course(volume.attrs.get("Labels"), ENGINE, name):
         raise EngineNameInUse(
@@ -160,6 +212,11 @@ def _subnets(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
 
 def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
     """The course network for engine containers: reused when the course made it, else created."""
+    with _NETWORK_LOCK:  # engines started in parallel threads create it once
+        return _find_or_create_network(client, internal=internal)
+
+
+def _find_or_create_network(client: docker.DockerClient, *, internal: bool) -> str:
     try:
         network = client.networks.get(NETWORK)
     except docker.errors.NotFound:
@@ -186,15 +243,32 @@ def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
             check_duplicate=True,
         )
     except docker.errors.APIError as err:
-        if err.status_code != 409:  # 409: another process created it meanwhile
+        # Another thread or process created it meanwhile: Docker says 409 (same name) or, when both
+        # picked the same free subnet, 403 "Pool overlaps". Either way the network now exists.
+        made = _wait_for_network(client)
+        if made is None or not is_course(made.attrs.get("Labels"), ENGINE_NETWORK):
             raise EngineError(f"the host engine refused the engines network {NETWORK} ({subnet}): {err}") from err
     return NETWORK
 
 
+def _wait_for_network(client: docker.DockerClient, seconds: float = 5) -> docker.models.networks.Network | None:
+    """The engines network once another creator's request has finished (its pool is taken before it exists)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return client.networks.get(NETWORK)
+        except docker.errors.NotFound:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.1)
+
+
 def _address(container: Container) -> str:
+    """The container's address on the engines network, else on the first network it is on."""
     container.reload()
-    networks = container.attrs["NetworkSettings"]["Networks"]
-    return str((networks.get(NETWORK) or {}).get("IPAddress", ""))
+    networks: dict[str, dict[str, str]] = container.attrs["NetworkSettings"]["Networks"] or {}
+    chosen = networks.get(NETWORK) or next(iter(networks.values()), {})
+    return str(chosen.get("IPAddress", ""))
 
 
 def _published(container: Container) -> str | None:
@@ -202,13 +276,15 @@ def _published(container: Container) -> str | None:
     return ports[0]["HostPort"] if ports else None
 
 
-def _wait(container: Container, docker_host: str, *, timeout: float) -> str:
+def _wait(container: Container, docker_host: str, *, timeout: float, tls: EngineTls | None = None) -> str:
     """Poll the inner engine until it answers; its version. On failure, the end of its log says why."""
     deadline = time.monotonic() + timeout
     while True:
         with (
             contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException, OSError),
-            contextlib.closing(docker.DockerClient(base_url=docker_host, timeout=3)) as probe,
+            contextlib.closing(
+                tls.client(docker_host, timeout=3) if tls is not None else docker.DockerClient(base_url=docker_host, timeout=3)
+            ) as probe,
         ):
             return str(probe.version().get("Version", "unknown"))
         container.reload()
@@ -226,13 +302,19 @@ def _wait(container: Container, docker_host: str, *, timeout: float) -> str:
 
 
 def _handle(
-    name: str, container: Container, *, client: docker.DockerClient, timeout: float, started: float | None
+    name: str,
+    container: Container,
+    *,
+    client: docker.DockerClient,
+    timeout: float,
+    started: float | None,
+    tls: EngineTls | None = None,
 ) -> DindEngine:
     port = _published(container)
-    host = f"tcp://127.0.0.1:{port}" if port else f"tcp://{_address(container)}:{PORT}"
-    version = _wait(container, host, timeout=timeout)
+    host = f"tcp://127.0.0.1:{port}" if port else f"tcp://{_address(container)}:{TLS_PORT if tls else PORT}"
+    version = _wait(container, host, timeout=timeout, tls=tls)
     seconds = time.monotonic() - started if started is not None else 0.0
-    return DindEngine(name, container.name, _volume_name(name), _address(container), host, version, seconds)
+    return DindEngine(name, container.name, _volume_name(name), _address(container), host, version, seconds, tls)
 
 
 def _hidden_addresses(client: docker.DockerClient) -> bool:
@@ -253,19 +335,42 @@ def start_engine(
     bip: str = INNER_BIP,
     timeout: float = 120,
     client: docker.DockerClient | None = None,
+    network: str | None = None,
+    ip: str | None = None,
+    tls: EngineTls | None = None,
+    limits: Limits | None = None,
+    labels: Mapping[str, str] | None = None,
+    daemon_args: Sequence[str] = (),
+    hostname: str | None = None,
+    dns: Sequence[str] | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> DindEngine:
     """Start engine ``name`` (or reach it when it already runs) and load ``images`` into it.
+
+    ``daemon_args`` go to the inner dockerd as they are (a test's ``--registry-mirror``, ``--dns``).
 
     ``build``: build the engine image offline when missing (about 85 s the first time). ``publish``:
     reach the engine through a port published on 127.0.0.1 instead of the container's address (None:
     only when the host engine is not a local socket, e.g. Docker Desktop, whose VM hides container
-    addresses); a published engine needs ``internal=False``.
+    addresses); a published engine needs ``internal=False``. ``network``/``ip``: join this existing
+    network (the caller's; default: the course's engines network) at this address. ``tls``: answer on
+    TCP 2376 only to the client certificate in that folder (:func:`~.tls.make_engine_tls`), and on no
+    plain TCP port. ``limits``: memory, process and CPU-share limits for the engine and all it runs.
+    ``labels`` go on the container and its volume next to the engine labels (a lesson's nodes carry
+    its session's, so its cleanup finds them; the engine label itself always stays ``name``);
+    ``hostname`` is the container's (default ``name``); ``dns`` its resolvers (``--dns``).
+    ``on_started`` is called once the container runs (or was found running), before its engine answers:
+    engines started one after the other up to there get their addresses in that order.
     """
     check_name(name)
     client = client or host_client()
+    if tls is not None and publish:
+        raise EngineError("a TLS engine is reached at its own address; it cannot also be published")
     running = _own_container(client, name)
     if running is not None and running.status == "running":
-        engine = _handle(name, running, client=client, timeout=timeout, started=None)
+        if on_started is not None:
+            on_started()
+        engine = _handle(name, running, client=client, timeout=timeout, started=None, tls=tls)
         if images:
             engine.load(images)
         return engine
@@ -276,52 +381,85 @@ def start_engine(
             raise EngineError(f"the engine image {image} is missing; build it with ensure_engine_image()")
         ensure_engine_image(tag=image, client=client)
     if publish is None:
-        publish = _hidden_addresses(client)
-    volume = _own_volume(client, name, create=True)
-    network = _engines_network(client, internal=internal and not publish)
+        publish = tls is None and network is None and _hidden_addresses(client)
+    volume = _own_volume(client, name, create=True, labels=labels)
+    own_network = network is None  # the course's engines network, which another cleanup may remove meanwhile
+    if network is None:
+        network = _engines_network(client, internal=internal and not publish)
     cgroup_v2 = str(client.info().get("CgroupVersion", "1")) == "2"
     mounts = [Mount("/var/lib/docker", volume, type="volume")]
     if not cgroup_v2:
         mounts.append(Mount("/sys/fs/cgroup", "/sys/fs/cgroup", type="bind", read_only=False))
-    dockerd = [
-        f"--host=tcp://0.0.0.0:{PORT}",
-        "--host=unix:///var/run/docker.sock",
-        "--tls=false",
-        f"--bip={bip}",
-        f"--default-address-pool={address_pool}",
-    ]
-    if not cgroup_v2:  # v1 shows the host's whole hierarchy: keep the inner containers' groups apart
+    if tls is not None:
+        mounts.append(Mount(SERVER_MOUNT, str(tls.server_dir), type="bind", read_only=True))
+        dockerd = [f"--host=tcp://0.0.0.0:{TLS_PORT}", "--host=unix:///var/run/docker.sock", *tls.dockerd_args()]
+    else:
+        dockerd = [f"--host=tcp://0.0.0.0:{PORT}", "--host=unix:///var/run/docker.sock", "--tls=false"]
+    dockerd += [f"--bip={bip}", f"--default-address-pool={address_pool}", *daemon_args]
+    environment = {"container": "docker"}
+    if limits is not None:  # the entrypoint nests the inner groups inside this container's own (v1)
+        environment["DNB_NEST_CGROUPS"] = "1"
+    elif not cgroup_v2:  # v1 shows the host's whole hierarchy: keep the inner containers' groups apart
         dockerd.append(f"--cgroup-parent=/{_container_name(name)}")
     started = time.monotonic()
     api = client.api
-    host_config = api.create_host_config(
-        cap_add=["ALL"],
-        cap_drop=["SYS_RESOURCE"],
-        security_opt=["seccomp=unconfined", "apparmor=unconfined"],
-        device_cgroup_rules=["a *:* rwm"],
-        tmpfs={"/run": "", "/tmp": ""},
-        mounts=mounts,
-        cgroupns="private" if cgroup_v2 else None,
-        network_mode=network,
-        port_bindings={PORT: ("127.0.0.1", None)} if publish else None,
-    )
-    # The CLI's `--security-opt systempaths=unconfined` is client-side: it empties these two lists,
-    # which docker-py has no argument for.
-    host_config["MaskedPaths"] = []
-    host_config["ReadonlyPaths"] = []
-    created: dict[str, str] = {}
-    try:
-        created = api.create_container(
+
+    def create(cap_drop: list[str]) -> dict[str, str]:
+        host_config = api.create_host_config(
+            cap_add=["ALL"],
+            cap_drop=cap_drop or None,
+            security_opt=["seccomp=unconfined", "apparmor=unconfined"],
+            device_cgroup_rules=["a *:* rwm"],
+            tmpfs={"/run": "", "/tmp": ""},
+            mounts=mounts,
+            cgroupns="private" if cgroup_v2 else None,
+            network_mode=network,
+            port_bindings={PORT: ("127.0.0.1", None)} if publish else None,
+            dns=list(dns) if dns else None,
+            **(limits.host_config() if limits is not None else {}),
+        )
+        # The CLI's `--security-opt systempaths=unconfined` is client-side: it empties these two lists,
+        # which docker-py has no argument for.
+        host_config["MaskedPaths"] = []
+        host_config["ReadonlyPaths"] = []
+        networking = (
+            api.create_networking_config({network: api.create_endpoint_config(ipv4_address=ip)}) if ip else None
+        )
+        return api.create_container(
             image,
             ["sh", "-c", ENTRYPOINT, "dind", *dockerd],
             name=_container_name(name),
-            hostname=name,
-            labels=course_labels(ENGINE, name),
-            environment={"container": "docker"},
+            hostname=hostname or name,
+            labels=_labels(name, labels),
+            environment=environment,
             ports=[PORT] if publish else None,
             host_config=host_config,
+            networking_config=networking,
         )
+
+    created: dict[str, str] = {}
+    try:
+        try:
+            # 20.10 hands "ALL" to runc as is, which fails where root lacks CAP_SYS_RESOURCE unless it is
+            # dropped; Engine 28 keeps only the capabilities the machine has and refuses to drop one it
+            # lacks ("invalid CapDrop"), so there the drop is left out.
+            drop = ["SYS_RESOURCE"]
+            try:
+                created = create(drop)
+            except docker.errors.APIError as err:
+                if "CapDrop" not in str(err):
+                    raise
+                drop = []
+                created = create(drop)
+        except docker.errors.NotFound:
+            if not own_network:
+                raise
+            # Another process's cleanup removed the engines network, unused, a moment ago: make it again.
+            network = _engines_network(client, internal=internal and not publish)
+            created = create(drop)
         api.start(created["Id"])
+        if on_started is not None:
+            on_started()
         container = client.containers.get(created["Id"])
     except docker.errors.APIError as err:
         if created:  # by id: the name may belong to a learner's container made meanwhile
@@ -329,7 +467,7 @@ def start_engine(
                 api.remove_container(created["Id"], force=True)
         raise EngineStartError(f"the host engine refused to start engine {name}: {err}") from err
     try:
-        engine = _handle(name, container, client=client, timeout=timeout, started=started)
+        engine = _handle(name, container, client=client, timeout=timeout, started=started, tls=tls)
     except EngineStartError:
         container.remove(force=True)
         raise
@@ -338,14 +476,17 @@ def start_engine(
     return engine
 
 
-def reach_engine(name: str = "e28", *, timeout: float = 30, client: docker.DockerClient | None = None) -> DindEngine:
-    """The running engine ``name``; :class:`ContainerNotFound` when it does not run."""
+def reach_engine(
+    name: str = "e28", *, timeout: float = 30, client: docker.DockerClient | None = None, tls: EngineTls | None = None
+) -> DindEngine:
+    """The running engine ``name`` (``tls``: its certificates, when it was started with them);
+    :class:`ContainerNotFound` when it does not run."""
     check_name(name)
     client = client or host_client()
     container = _own_container(client, name)
     if container is None or container.status != "running":
         raise ContainerNotFound(f"engine {name} does not run; start it with start_engine({name!r})")
-    return _handle(name, container, client=client, timeout=timeout, started=None)
+    return _handle(name, container, client=client, timeout=timeout, started=None, tls=tls)
 
 
 def stop_engine(name: str = "e28", *, client: docker.DockerClient | None = None) -> bool:
