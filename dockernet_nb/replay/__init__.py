@@ -183,7 +183,7 @@ def recordable(fn: F) -> F:
         if mode() == "replay":
             key = call_key(fn, args, kwargs)
             _note_call(verb, key)
-            return _answer(verb, key)
+            return _answer(verb, key, defaults=_defaults(fn))
         key = call_key(fn, args, kwargs) if recording() or _state["since"] is not None or verb in STARTS_A_TRAIL else ""
         _note_call(verb, key)
         local.n = 1
@@ -241,9 +241,43 @@ def _record(verb: str, key: str, result: dict) -> None:
         _state["book"].add(verb, key, result)
 
 
-def _answer(verb: str, key: str) -> Any:
+def _defaults(fn: Callable[..., Any]) -> dict[str, Any]:
+    """``fn``'s parameters that have a default, with it in the form call keys hold."""
+    return {
+        name: json.loads(json.dumps(_canonical(_words(p.default) if name in WORD_ARGUMENTS else p.default)))
+        for name, p in inspect.signature(fn).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+def _recorded_before(book: Book, verb: str, key: str, defaults: dict[str, Any]) -> str | None:
+    """The recorded key of this call made before the verb grew a parameter it now leaves at its default.
+
+    Such a call asked exactly what this one asks: a parameter added later with a default keeps the old
+    behaviour there. Any other difference is a different call.
+    """
+    asked = json.loads(key)
+    for recorded_verb, recorded_key in book.index:
+        if recorded_verb != verb:
+            continue
+        recorded = json.loads(recorded_key)
+        missing = set(asked) - set(recorded)
+        if (
+            missing
+            and all(recorded[name] == asked.get(name, object()) for name in recorded)
+            and all(name in defaults and asked[name] == defaults[name] for name in missing)
+        ):
+            return recorded_key
+    return None
+
+
+def _answer(verb: str, key: str, *, defaults: dict[str, Any] | None = None) -> Any:
     book = _book()
     answers = book.index.get((verb, key))
+    if not answers and defaults:
+        older = _recorded_before(book, verb, key, defaults)
+        if older is not None:
+            key, answers = older, book.index[(verb, older)]
     if not answers:
         raise NotRecorded(_not_recorded(book, verb, key))
     seen = _state["seen"]

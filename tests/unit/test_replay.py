@@ -177,3 +177,24 @@ def test_a_well_formed_recording_with_every_kind_of_answer_replays(tmp_path, mon
     finally:
         labels.set_lesson(before)
         replay._state["book"] = None
+
+
+def test_a_call_recorded_before_a_verb_grew_a_parameter_is_found_while_that_parameter_keeps_its_default(tmp_path, monkeypatch):
+    # inspect_routes gained `family` (default 4) after lessons 02-05 were recorded: their recorded
+    # calls lack it, and they answered exactly what a call that leaves it at 4 asks.
+    current = json.loads(replay.call_key(dnb.inspect_routes.__wrapped__, ("alice",), {}))
+    older = {name: value for name, value in current.items() if name != "family"}
+    calls = [{"verb": "inspect_routes", "key": json.dumps(older, sort_keys=True), "result": {"type": "str", "text": "alice's routes"}}]
+    _replay_lesson(tmp_path, monkeypatch, "grewlesson", calls)
+    before = labels.lesson()
+    try:
+        dnb.start_lesson("grewlesson")
+        assert str.__str__(dnb.inspect_routes("alice")) == "alice's routes"
+        assert str.__str__(dnb.inspect_routes("alice", family=4)) == "alice's routes"
+        with pytest.raises(dnb.NotRecorded, match="never made that call"):
+            dnb.inspect_routes("alice", family=6)  # a new question the old run never asked
+        with pytest.raises(dnb.NotRecorded, match="never made that call"):
+            dnb.inspect_routes("bob")
+    finally:
+        labels.set_lesson(before)
+        replay._state["book"] = None
