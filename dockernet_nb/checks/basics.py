@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from dockernet_nb.checks.exercise import ask, exercise, question
-from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
+from dockernet_nb.checks.result import CheckResult, container_name, failed, no_answer, passed
 from dockernet_nb.engine import images, labels
 from dockernet_nb.errors import NotFound
 from dockernet_nb.parsers import ping as ping_parser
@@ -35,15 +35,6 @@ __all__ = [
     "check_loopback_prediction",
     "check_on_both_networks",
 ]
-
-
-def _container_name(answer: object) -> str | None:
-    """The learner-facing name in a handle or a plain string; None for anything else."""
-    if isinstance(answer, ContainerHandle):
-        return answer.name
-    if isinstance(answer, str) and answer.strip():
-        return answer.strip()
-    return None
 
 
 # --- what the checks ask the engine ------------------------------------------------------------------
@@ -281,7 +272,7 @@ def check_on_both_networks(answer: ContainerHandle | str | None, *, nets: tuple[
     )
     if answer is None:
         return no_answer(hint)
-    name = _container_name(answer)
+    name = container_name(answer)
     if name is None:
         return failed("answer should be the handle dnb.connect(...) returned.", hint)
     seen = ask("reached_by_name", name=name, nets=list(nets))

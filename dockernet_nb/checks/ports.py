@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from dockernet_nb.checks.exercise import ask, exercise, question
-from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
+from dockernet_nb.checks.result import CheckResult, container_name, failed, no_answer, passed
 from dockernet_nb.engine import images
 from dockernet_nb.engine.objects import container_handle, find_container, find_network, ipam_of
 from dockernet_nb.errors import DockernetError, NotFound
@@ -33,15 +33,6 @@ PROBE_PORT = 20123  # the client port the 07 check connects from (outside the ep
 # test keeps these equal to the notebooks' headings).
 SERVER_SECTION_03 = "section 2"
 OTHERNET_SECTION_07 = "section 4"
-
-
-def _container_name(answer: object) -> str | None:
-    """The learner-facing name in a handle or a plain string; None for anything else."""
-    if isinstance(answer, ContainerHandle):
-        return answer.name
-    if isinstance(answer, str) and answer.strip():
-        return answer.strip()
-    return None
 
 
 # --- what the checks ask the engine ------------------------------------------------------------------
@@ -123,7 +114,7 @@ def check_published_uptime(answer: ContainerHandle | str | None, *, port: int = 
     )
     if answer is None:
         return no_answer(hint)
-    name = _container_name(answer)
+    name = container_name(answer)
     if name is None:
         return failed("answer should be the handle dnb.run(..., detach=True) returned.", hint)
     if re.fullmatch(r"[\d.]*:?\d+:\d+(/\w+)?", name):

@@ -21,24 +21,13 @@ import docker.errors
 
 from dockernet_nb.classroom.settings import CLASSROOM, ClassSettings
 from dockernet_nb.engine.labels import COURSE
-from dockernet_nb.engine.spawn.common import EngineNameInUse
+from dockernet_nb.engine.spawn.common import EngineNameInUse, ipv4_subnets_in_use
 from dockernet_nb.errors import EngineError
 
 __all__ = ["ensure_network", "remove_network", "free_address", "RANGE"]
 
 RANGE = ipaddress.ip_network("172.16.0.0/16")
 FIRST = ipaddress.ip_network("172.16.220.0/24")
-
-
-def _taken(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
-    found = []
-    for network in client.api.networks():
-        for config in (network.get("IPAM") or {}).get("Config") or []:
-            with contextlib.suppress(ValueError, KeyError):
-                subnet = ipaddress.ip_network(config["Subnet"])
-                if isinstance(subnet, ipaddress.IPv4Network):
-                    found.append(subnet)
-    return found
 
 
 def _is_ours(labels: dict[str, str] | None, settings: ClassSettings) -> bool:
@@ -56,7 +45,7 @@ def ensure_network(settings: ClassSettings, client: docker.DockerClient) -> Clas
         if not _is_ours(network.attrs.get("Labels"), settings):
             raise EngineNameInUse(f"a network named {name} exists but this class did not create it; it is left alone")
     else:
-        taken = _taken(client)
+        taken = ipv4_subnets_in_use(client)
         candidates = [FIRST, *RANGE.subnets(new_prefix=24)]
         subnet = next((s for s in candidates if not any(s.overlaps(t) for t in taken)), None)
         if subnet is None:

@@ -443,6 +443,12 @@ def test_every_lesson_runs_in_jupyterlab_in_replay_mode_with_its_pictures(lab_in
                     assert pictures.nth(i).evaluate("img => img.complete && img.naturalWidth > 100"), f"{name}: picture {i} did not load"
                 replayed = page.locator(".jp-OutputArea-output", has_text="[replayed: recorded live on")
                 assert replayed.count() > 0, f"{name}: no output says it was replayed"
+                if name.startswith("14-"):  # the capture's sequence diagram, drawn in the browser from the replayed frame
+                    ladders = page.locator('.jp-OutputArea-output img[alt^="Ladder diagram:"]')
+                    assert ladders.count() >= 1, f"{name}: no ladder diagram rendered"
+                    ladders.first.scroll_into_view_if_needed()
+                    assert "ICMP" in ladders.first.get_attribute("alt") or "TCP" in ladders.first.get_attribute("alt")
+                    ladders.first.screenshot(path=str(ARTIFACTS / "jupyterlab-ladder.png"))
                 server.shut_down_kernels()
             page.screenshot(path=str(ARTIFACTS / "jupyterlab-replay-last-lesson.png"))
         except Exception:

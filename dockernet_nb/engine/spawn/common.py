@@ -8,6 +8,8 @@ learner's object has the same name.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -100,3 +102,15 @@ def host_client(*, timeout: int = 120) -> docker.DockerClient:
 def state_root() -> Path:
     """Where engines keep their data between runs (a root-owned folder; override with DOCKERNET_NB_ENGINES_DIR)."""
     return Path(os.environ.get("DOCKERNET_NB_ENGINES_DIR", "/var/lib/dockernet-nb/engines"))
+
+
+def ipv4_subnets_in_use(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
+    """Every IPv4 subnet some network on the engine holds (the course's, the learner's, Docker's own)."""
+    found = []
+    for network in client.api.networks():
+        for config in (network.get("IPAM") or {}).get("Config") or []:
+            with contextlib.suppress(ValueError, KeyError):
+                subnet = ipaddress.ip_network(config["Subnet"])
+                if isinstance(subnet, ipaddress.IPv4Network):
+                    found.append(subnet)
+    return found

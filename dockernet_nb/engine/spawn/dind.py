@@ -57,6 +57,7 @@ from dockernet_nb.engine.spawn.common import (
     check_name,
     course_labels,
     host_client,
+    ipv4_subnets_in_use,
     is_course,
 )
 from dockernet_nb.engine.spawn.forky import ENGINE_TAG, ensure_engine_image, find_engine_image
@@ -199,17 +200,6 @@ def _own_volume(
     return volume_name
 
 
-def _subnets(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
-    found = []
-    for network in client.api.networks():
-        for config in (network.get("IPAM") or {}).get("Config") or []:
-            with contextlib.suppress(ValueError, KeyError):
-                subnet = ipaddress.ip_network(config["Subnet"])
-                if isinstance(subnet, ipaddress.IPv4Network):
-                    found.append(subnet)
-    return found
-
-
 def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
     """The course network for engine containers: reused when the course made it, else created."""
     with _NETWORK_LOCK:  # engines started in parallel threads create it once
@@ -227,7 +217,7 @@ def _find_or_create_network(client: docker.DockerClient, *, internal: bool) -> s
                 f"a network named {NETWORK} exists but the course did not create it; it is left alone."
             )
         return NETWORK
-    taken = _subnets(client)
+    taken = ipv4_subnets_in_use(client)
     candidates = [NETWORK_FIRST, *NETWORK_RANGE.subnets(new_prefix=24)]
     subnet = next((s for s in candidates if not any(s.overlaps(t) for t in taken)), None)
     if subnet is None:
