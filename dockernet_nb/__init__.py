@@ -120,13 +120,13 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.run import run as run
     from dockernet_nb.verbs.servers import connections as connections
     from dockernet_nb.verbs.servers import wait_for_port as wait_for_port
+    from dockernet_nb.verbs.services import create_service as create_service
+    from dockernet_nb.verbs.services import ipvs_support as ipvs_support
+    from dockernet_nb.verbs.services import node_requests as node_requests
+    from dockernet_nb.verbs.services import reach_service as reach_service
+    from dockernet_nb.verbs.services import service_answers as service_answers
+    from dockernet_nb.verbs.services import service_tasks as service_tasks
     from dockernet_nb.verbs.setup import setup as setup
-    from dockernet_nb.verbs.swarm import create_service as create_service
-    from dockernet_nb.verbs.swarm import ipvs_support as ipvs_support
-    from dockernet_nb.verbs.swarm import node_requests as node_requests
-    from dockernet_nb.verbs.swarm import reach_service as reach_service
-    from dockernet_nb.verbs.swarm import service_answers as service_answers
-    from dockernet_nb.verbs.swarm import service_tasks as service_tasks
     from dockernet_nb.verbs.swarm import start_nodes as start_nodes
     from dockernet_nb.verbs.swarm import stop_node as stop_node
     from dockernet_nb.verbs.swarm import swarm_init as swarm_init
@@ -200,12 +200,12 @@ _VERBS = {
     "swarm_init": "verbs.swarm",
     "swarm_nodes": "verbs.swarm",
     "stop_node": "verbs.swarm",
-    "create_service": "verbs.swarm",
-    "service_tasks": "verbs.swarm",
-    "service_answers": "verbs.swarm",
-    "reach_service": "verbs.swarm",
-    "ipvs_support": "verbs.swarm",
-    "node_requests": "verbs.swarm",
+    "create_service": "verbs.services",
+    "service_tasks": "verbs.services",
+    "service_answers": "verbs.services",
+    "reach_service": "verbs.services",
+    "ipvs_support": "verbs.services",
+    "node_requests": "verbs.services",
     "swarm_topology": "verbs.swarm",
     "create_overlay": "verbs.overlay",
     "node_networks": "verbs.overlay",

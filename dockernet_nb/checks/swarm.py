@@ -18,6 +18,7 @@ from dockernet_nb.checks.exercise import ask, exercise, question
 from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
 from dockernet_nb.engine import swarm as nodes_edge
 from dockernet_nb.errors import DockernetError, NotFound
+from dockernet_nb.verbs import services as service_verbs
 from dockernet_nb.verbs import swarm as swarm_verbs
 
 __all__ = ["check_vxlan_outer_address", "check_replicas_after_failure"]
@@ -77,7 +78,7 @@ def check_vxlan_outer_address(answer: Any, *, source: str = "alpha", target: str
 def _service_nodes(service: str) -> list[str] | None:
     """The nodes that are up and run a replica of ``service`` now."""
     try:
-        tasks = swarm_verbs.service_tasks(service)
+        tasks = service_verbs.service_tasks(service)
         nodes = swarm_verbs.swarm_nodes()
     except (NotFound, DockernetError):
         return None
