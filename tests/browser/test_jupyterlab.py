@@ -372,9 +372,11 @@ def test_console_notebook_runs_and_its_widgets_respond(lab):
             # 4. The clean-up cell, run from the keyboard (Ctrl+Enter: run it and stay on it).
             cleanup_cell.locator(".jp-InputPrompt").click()
             page.keyboard.press("Control+Enter")
-            expect(cleanup_cell.locator(".jp-OutputArea-output")).to_contain_text(
-                "Removed: alpha, back, beta, front", timeout=UI_S * 1000
-            )
+            # The clean-up cell's table: the docker commands it ran, then one row per object it removed.
+            removed = cleanup_cell.locator(".jp-OutputArea-output")
+            expect(removed).to_contain_text("$ docker network rm console-", timeout=UI_S * 1000)
+            for row in ("container", "alpha", "beta", "network", "back", "front"):
+                expect(removed.locator("table")).to_contain_text(row)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"))
             print(server.log_tail(), file=sys.stderr)
