@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from dockernet_nb.display.jupyter import in_jupyter_session
+from dockernet_nb.nesting import nested
 
 __all__ = ["progress_reporter", "shows_progress", "print_report"]
 
@@ -68,8 +69,6 @@ def shows_progress(describe: Callable[..., tuple[str, float]]):
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            from dockernet_nb.replay import nested
-
             # A verb inside another verb stays quiet: replaying the outer one would not show it.
             if nested() or not in_jupyter_session():
                 return fn(*args, **kwargs)

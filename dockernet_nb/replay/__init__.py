@@ -31,6 +31,7 @@ import pandas as pd
 from dockernet_nb import errors
 from dockernet_nb.engine import commands, labels
 from dockernet_nb.errors import NotRecorded
+from dockernet_nb.nesting import nested, verb_depth
 from dockernet_nb.records import CourseFrame, DockerCommand
 from dockernet_nb.replay.book import RECORDINGS, Book, recordings_dir
 from dockernet_nb.replay.codec import decode, encode
@@ -60,7 +61,7 @@ MODES = ("live", "replay")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-_state: dict[str, Any] = {"mode": None, "depth": threading.local(), "seen": defaultdict(int), "book": None, "since": None}
+_state: dict[str, Any] = {"mode": None, "seen": defaultdict(int), "book": None, "since": None}
 
 
 def mode() -> str:
@@ -162,22 +163,13 @@ def call_key(fn: Callable[..., Any], args: tuple, kwargs: dict) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
-def _depth() -> threading.local:
-    return _state["depth"]
-
-
-def nested() -> bool:
-    """True inside a verb called by another verb (only the outer one is recorded or shows progress)."""
-    return bool(getattr(_depth(), "n", 0))
-
-
 def recordable(fn: F) -> F:
     """Make ``fn`` record its results when recording and answer from the recording in replay mode."""
     verb = fn.__name__
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        local = _depth()
+        local = verb_depth()
         if getattr(local, "n", 0):  # called by another verb: that one is the recorded step
             return fn(*args, **kwargs)
         if mode() == "replay":
