@@ -28,7 +28,7 @@ def test_engine_step_is_idempotent_and_never_restarts_the_engine(fresh):
     second = _engine_step()
     assert first.returncode == 0 and second.returncode == 0
     for run in (first, second):
-        assert "already answers" in run.stdout and "nothing to do" in run.stdout
+        assert "already answers" in run.stdout and "nothing to start" in run.stdout
         assert "Starting dockerd" not in run.stdout
     state = client().api.inspect_container(witness.docker_name)["State"]
     assert state["Running"] and state["StartedAt"] == started
