@@ -6,7 +6,7 @@ import pandas as pd
 
 from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.errors import ContainerNotFound, InvalidInput, NetworkNotFound, NotFound
+from dockernet_nb.errors import ContainerNotFound, ImageMissing, InvalidInput, NetworkNotFound, NotFound
 
 __all__ = ["course_objects", "host_rule_objects", "remove_objects", "session_taken_elsewhere", "SCOPES", "HOST_RULE"]
 
@@ -68,7 +68,13 @@ def host_rule_objects(scope: str = "all", *, also_session: bool = False) -> pd.D
 
     if scope not in SCOPES:
         raise InvalidInput(f"scope must be one of {SCOPES}, got {scope!r}")
-    found = host_rules.course_host_rules("all" if also_session else scope)
+    try:
+        found = host_rules.course_host_rules("all" if also_session else scope)
+    except ImageMissing:
+        # The helper that adds host rules is the course's debian image: without it on this engine, the
+        # course never added a rule to its host, so there is nothing to take back (an engine that only
+        # ever got busybox, such as a second engine in a test or a fresh remote one).
+        return pd.DataFrame(columns=OBJECT_COLUMNS)
     if also_session and scope != "all":
         keep = (found["session"] == labels.session_id()) | (~found["owner_alive"].astype(bool) if scope == "stale" else False)
         found = found[keep]

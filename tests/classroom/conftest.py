@@ -48,7 +48,7 @@ LEARNERS = ("ana", "ben", "cai")
 INSTRUCTOR = "ida"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # gone before the other tests: its engines take memory and CPU, and no sweep meets them
 def classroom() -> Iterator[object]:
     """A running hub for three learners and an instructor, with three warm engines."""
     why = why_no_class()
