@@ -2,7 +2,8 @@
 
 `dockernet-nb record --local-engine` runs every lesson live on a local Engine 28 (its own network
 namespace, socket at the default path), twice (as it is, and with every solution, which must pass),
-into a scratch folder of recordings. The committed notebooks, replayed from those fresh recordings with
+into a scratch folder of recordings; it starts in the background as soon as pytest has collected this
+file (tests/engine28_recording.py), since that engine shares nothing with the other tests. The committed notebooks, replayed from those fresh recordings with
 no engine, must reproduce their stored outputs (nbval, strict): what the notebooks show is what
 Engine 28 answers today, and the committed recordings are not stale.
 """
@@ -16,28 +17,21 @@ import sys
 import pytest
 
 from dockernet_nb.engine.spawn import forky
-from tests.notebook_runs import REPO, SANITIZE, environment, lesson_names, lessons
+from tests import engine28_recording
+from tests.notebook_runs import SANITIZE, environment, lesson_names, lessons
 
 
 @pytest.fixture(scope="module")
-def fresh_recordings(tmp_path_factory):
+def fresh_recordings():
     why = forky.why_not_here()
     if why:
         pytest.skip(f"no local Engine 28 here: {why}")
-    recordings = tmp_path_factory.mktemp("recordings28")
-    scratch = tmp_path_factory.mktemp("notebooks28")
-    copies = [str(shutil.copy(path, scratch)) for path in lessons()]
-    run = subprocess.run(
-        [sys.executable, "-m", "dockernet_nb.cli", "record", "--local-engine", "--engine-name", "ci28", "--no-save-notebooks", *copies],
-        env=environment(DOCKERNET_NB_RECORDINGS=str(recordings)),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=2400,
-    )
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
-    assert "Recording on a local Docker Engine 28." in run.stdout or "Docker Engine 2" in run.stdout
-    return recordings
+    recording = engine28_recording.current()  # started in the background when pytest collected this test
+    code, printed, seconds = recording.wait(timeout=2400)
+    assert code == 0, printed[-8000:]
+    assert "Recording on a local Docker Engine 28." in printed
+    print(f"The Engine 28 recording of every lesson took {seconds:.0f} s (alongside the other tests).")
+    return recording.recordings
 
 
 def test_every_lesson_is_recorded_with_its_solutions_on_engine_28(fresh_recordings):

@@ -156,9 +156,10 @@ def test_doctor_from_the_wheel_live_and_with_no_engine(learner, tmp_path):
     assert f"{len(RECORDINGS)} lessons recorded live" in none.stdout
 
 
-def _nbval(learner: Learner, notebooks: list[Path], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+def _nbval(learner: Learner, notebooks: list[Path], cwd: Path, *, lax: bool = False, **env: str) -> subprocess.CompletedProcess:
+    """nbval in the learner's environment: strict (outputs must match), or ``lax`` (every cell must run)."""
     return learner.run(
-        learner.bin("python"), "-m", "pytest", "--nbval", *map(str, notebooks), "--nbval-sanitize-with", SANITIZE,
+        learner.bin("python"), "-m", "pytest", "--nbval-lax" if lax else "--nbval", *map(str, notebooks), "--nbval-sanitize-with", SANITIZE,
         "-p", "no:cacheprovider", "-q", "-o", "addopts=", "--rootdir", str(cwd),
         cwd=cwd, timeout=1800, **env,
     )  # fmt: skip
@@ -186,7 +187,9 @@ def test_every_copied_lesson_replays_with_no_engine(learner, copied):
 
 def test_a_copied_lesson_runs_live_against_the_engine(learner, copied, tmp_path):
     lesson = shutil.copy(copied / "01-bridge-networks.ipynb", tmp_path)  # its own folder, apart from the replay run
-    run = _nbval(learner, [Path(lesson)], tmp_path, DOCKERNET_NB_MODE="live")
+    # Lax: the stored outputs come from Engine 28 and this engine may be another (strictly compared on
+    # Engine 28 in test_notebooks_engine28.py); here every cell must run without an error.
+    run = _nbval(learner, [Path(lesson)], tmp_path, lax=True, DOCKERNET_NB_MODE="live")
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "failed" not in run.stdout
 
