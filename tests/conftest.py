@@ -12,16 +12,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_collection_finish(session):
-    # The longest single job of the suite, on an engine of its own: it runs while the other tests do.
+    # The longest jobs of the suite share nothing with the other tests: they run while the others do.
     if session.config.option.collectonly or hasattr(session.config, "workerinput"):  # listing only, or an xdist worker
         return
-    from tests import engine28_recording
+    from tests import background
 
-    engine28_recording.start_if_collected(session.items)
+    background.start_if_collected(session.items)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    from tests import engine28_recording
+    from tests import background
 
-    engine28_recording.stop()
+    background.stop_all()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 from typing import Any
 
 import pandas as pd
@@ -138,9 +139,20 @@ def _seen_from_namespace(address: str, server: str, port: int) -> dict[str, Any]
     target = next(iter(addresses_of(server).values()), "")
     before = len(connections(server))
     script = f"nc -w 2 {shlex.quote(target)} {int(port)} < /dev/null > /dev/null"
-    _in_lab(["nsenter", f"--net=/proc/{pid}/ns/net", "sh", "-c", script])
-    log = connections(server)
-    seen = str(log["client"].iloc[-1]) if len(log) > before else None
+    seen = None
+    # On a busy machine the first packets can wait for ARP, and the server writes its log line a moment
+    # after the connection: try a few times, and give the log time to show it.
+    for _ in range(3):
+        _in_lab(["nsenter", f"--net=/proc/{pid}/ns/net", "sh", "-c", script])
+        deadline = time.monotonic() + 3
+        while seen is None and time.monotonic() < deadline:
+            log = connections(server)
+            if len(log) > before:
+                seen = str(log["client"].iloc[-1])
+            else:
+                time.sleep(0.2)
+        if seen is not None:
+            break
     return {"nat": True, "namespace": True, "seen": seen, "lab": list(lab_address.values())}
 
 

@@ -3,7 +3,7 @@
 `dockernet-nb record --local-engine` runs every lesson live on a local Engine 28 (its own network
 namespace, socket at the default path), twice (as it is, and with every solution, which must pass),
 into a scratch folder of recordings; it starts in the background as soon as pytest has collected this
-file (tests/engine28_recording.py), since that engine shares nothing with the other tests. The committed notebooks, replayed from those fresh recordings with
+file (tests/background.py), since that engine shares nothing with the other tests. The committed notebooks, replayed from those fresh recordings with
 no engine, must reproduce their stored outputs (nbval, strict): what the notebooks show is what
 Engine 28 answers today, and the committed recordings are not stale.
 """
@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from dockernet_nb.engine.spawn import forky
-from tests import engine28_recording
+from tests import background
 from tests.notebook_runs import SANITIZE, environment, lesson_names, lessons
 
 
@@ -26,12 +26,12 @@ def fresh_recordings():
     why = forky.why_not_here()
     if why:
         pytest.skip(f"no local Engine 28 here: {why}")
-    recording = engine28_recording.current()  # started in the background when pytest collected this test
-    code, printed, seconds = recording.wait(timeout=2400)
-    assert code == 0, printed[-8000:]
-    assert "Recording on a local Docker Engine 28." in printed
-    print(f"The Engine 28 recording of every lesson took {seconds:.0f} s (alongside the other tests).")
-    return recording.recordings
+    job = background.job("tests/integration/test_notebooks_engine28.py")  # started when pytest collected this file
+    done = job.outcome(timeout=2400)
+    assert done["code"] == 0, done["printed"][-8000:]
+    assert "Recording on a local Docker Engine 28." in done["printed"]
+    print(f"The Engine 28 recording of every lesson took {job.seconds:.0f} s (alongside the other tests).")
+    return done["recordings"]
 
 
 def test_every_lesson_is_recorded_with_its_solutions_on_engine_28(fresh_recordings):
