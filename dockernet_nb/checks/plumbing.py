@@ -138,12 +138,16 @@ def _seen_from_namespace(address: str, server: str, port: int) -> dict[str, Any]
         return {"nat": True, "namespace": False}
     target = next(iter(addresses_of(server).values()), "")
     before = len(connections(server))
-    script = f"nc -w 2 {shlex.quote(target)} {int(port)} < /dev/null > /dev/null"
-    seen = None
+    # A port added to br0 (the learner's green) can change br0's MAC address, which the namespace's
+    # cached neighbour entry for its gateway still names for a while: forget it first, as Docker
+    # avoids by giving its bridges a fixed MAC address.
+    script = f"ip neigh flush all; nc -w 2 {shlex.quote(target)} {int(port)} < /dev/null > /dev/null"
+    seen, tried = None, ""
     # On a busy machine the first packets can wait for ARP, and the server writes its log line a moment
     # after the connection: try a few times, and give the log time to show it.
     for _ in range(3):
-        _in_lab(["nsenter", f"--net=/proc/{pid}/ns/net", "sh", "-c", script])
+        attempt = _in_lab(["nsenter", f"--net=/proc/{pid}/ns/net", "sh", "-c", script])
+        tried = f"nc to {target}:{int(port)} from process {pid}'s namespace: exit code {attempt.exit_code} {attempt.output.strip()[-200:]}"
         deadline = time.monotonic() + 3
         while seen is None and time.monotonic() < deadline:
             log = connections(server)
@@ -153,7 +157,7 @@ def _seen_from_namespace(address: str, server: str, port: int) -> dict[str, Any]
                 time.sleep(0.2)
         if seen is not None:
             break
-    return {"nat": True, "namespace": True, "seen": seen, "lab": list(lab_address.values())}
+    return {"nat": True, "namespace": True, "seen": seen, "lab": list(lab_address.values()), "tried": tried}
 
 
 # --- the checks --------------------------------------------------------------------------------------
@@ -237,7 +241,9 @@ def check_nat_source(answer: str | None) -> CheckResult:
         return failed(f"no namespace in lab has {RED_ADDRESS}.", "Build red as in the cells above first.")
     seen = truth["seen"]
     if seen is None:
-        return failed("the connection from red did not reach web.", "Check red's default route (via 172.16.13.1).")
+        return failed(
+            f"the connection from red did not reach web ({truth.get('tried', '')}).", "Check red's default route (via 172.16.13.1)."
+        )
     given = answer.strip() if isinstance(answer, str) else str(answer)  # str() of replayed text adds its note
     if given == seen:
         return passed(

@@ -92,7 +92,7 @@ def test_every_lesson_and_solution_round_after_round_three_at_a_time_on_a_busy_m
     copies = _with_solutions(tmp_path)
     for round_ in range(1, ROUNDS + 1):
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", "-n", "3", "--dist", "loadscope", "--nbval-lax", *copies, "--rootdir", str(tmp_path),
+            [sys.executable, "-m", "pytest", "-p", "tests.nbval_ipc", "-n", "3", "--dist", "loadscope", "--nbval-lax", *copies, "--rootdir", str(tmp_path),
              "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q", "-o", "addopts="],
             cwd=REPO / "notebooks",
             env=environment(),
