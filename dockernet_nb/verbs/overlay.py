@@ -204,7 +204,14 @@ def node_ping(source: str, destination: str, *, count: int = 3) -> pd.DataFrame:
         raise InvalidInput(f"count must be a whole number from 1 to 20, got {count!r}.")
     if not destination or str(destination).startswith("-"):
         raise InvalidInput(f"{destination!r} is not a host name or address to ping.")
-    result = nodes_edge.exec_in_container(source, ["ping", "-c", str(count), str(destination)], timeout=count + 15)
+    # Swarm spreads a new container's name to the other nodes' DNS by gossip, a moment after it starts:
+    # until then ping says "bad address" without sending anything. Wait for the name (at most 20 s).
+    deadline = time.monotonic() + 20
+    while True:
+        result = nodes_edge.exec_in_container(source, ["ping", "-c", str(count), str(destination)], timeout=count + 15)
+        if "bad address" not in result.output or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     frame = ping_parser.parse(result.output)
     frame.attrs["raw"] = result.output
     frame.attrs["command"] = result.command
