@@ -8,7 +8,7 @@ import html
 from typing import Any
 
 from dockernet_nb.display.topology import figure_png
-from dockernet_nb.records import DockerCommand, command_lines
+from dockernet_nb.records import DockerCommand, command_lines, commands_html
 
 __all__ = ["Picture"]
 
@@ -31,9 +31,15 @@ class Picture:
         return figure_png(self.figure)
 
     def _repr_html_(self) -> str:
-        from dockernet_nb.records import commands_html
+        return self._html(self._repr_png_())
 
-        image = base64.b64encode(self._repr_png_()).decode("ascii")
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # Both forms from one rendering: drawing the figure is most of the time a picture takes to show.
+        png = self._repr_png_()
+        return {"image/png": png, "text/html": self._html(png)}
+
+    def _html(self, png: bytes) -> str:
+        image = base64.b64encode(png).decode("ascii")
         return commands_html(self.docker) + f'<img alt="{html.escape(self.text or repr(self.figure))}" src="data:image/png;base64,{image}"/>'
 
     def savefig(self, *args: Any, **kwargs: Any) -> None:

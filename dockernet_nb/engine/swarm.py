@@ -15,16 +15,14 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import docker
-import docker.errors
-import requests.exceptions
-
 from dockernet_nb.engine import commands
 from dockernet_nb.engine.connection import client
 from dockernet_nb.errors import CommandTimeout, ContainerNotFound, DockernetError, EngineError, EngineUnavailable, NotFound
 from dockernet_nb.records import CommandResult
 
 if TYPE_CHECKING:
+    import docker.errors
+
     from dockernet_nb.engine.spawn.nodes import Node
 
 __all__ = [
@@ -100,6 +98,8 @@ def locate(container: str) -> tuple[Node, Any]:
     """The node running course container ``container`` (by name), and the SDK container there."""
     if not isinstance(container, str) or not container:
         raise ContainerNotFound(f"Expected a container name, got {container!r}.")
+    import docker.errors
+
     for found in nodes():
         with node_errors(found.name, f"looking for {container}"):
             try:
@@ -117,6 +117,10 @@ def locate(container: str) -> tuple[Node, Any]:
 @contextlib.contextmanager
 def node_errors(where: str, action: str) -> Iterator[None]:
     """Translate a node engine's (or the host engine's) errors into the course's, naming the node."""
+    # The SDK on first use only: replay mode, with no engine, never loads it.
+    import docker.errors
+    import requests.exceptions
+
     try:
         yield
     except DockernetError:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import docker.errors
 import pandas as pd
 
 from dockernet_nb.display.progress import shows_progress
@@ -111,6 +110,8 @@ def node_networks(node: str) -> pd.DataFrame:
 
 def _remove_everywhere(name: str) -> None:
     """Make room for a re-run: the session's container of that name goes, on whichever node it runs."""
+    import docker.errors
+
     for found in nodes_edge.nodes():
         with nodes_edge.node_errors(found.name, f"looking for an earlier {name}"):
             try:

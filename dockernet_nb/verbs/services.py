@@ -14,9 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import docker.errors
 import pandas as pd
-from docker.types import DNSConfig, EndpointSpec, ServiceMode
 
 from dockernet_nb.display.progress import shows_progress
 from dockernet_nb.engine import labels
@@ -47,6 +45,8 @@ def _task_name(service: str, task: dict[str, Any], hostname: str) -> str:
 
 
 def _read_tasks(lead: nodes_edge.Node, service: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict]]:
+    import docker.errors  # the SDK on first use: replay mode never loads it
+
     with nodes_edge.node_errors(lead.name, f"reading service {service}"):
         try:
             found = lead.client().services.get(service)
@@ -171,6 +171,9 @@ def create_service(
         words += ["--publish", f"mode={publish_mode},published={publish},target={SERVICE_PORT}"]
     # By image id: a tag would make each node first ask a registry for it (and wait for no answer).
     words += ["--dns", "127.0.0.1", "--no-resolve-image", image_id, *command]
+    import docker.errors
+    from docker.types import DNSConfig, EndpointSpec, ServiceMode
+
     with nodes_edge.node_errors(lead.name, f"creating service {name}"):
         try:
             existing = lead.client().services.get(name)
@@ -208,6 +211,8 @@ def _wait_until_serving(lead: nodes_edge.Node, service: str, *, seconds: float =
     A task is "running" once its container started, a moment before its web server listens; a lesson
     that asks the service at once must find it listening.
     """
+    import docker.errors
+
     deadline = time.monotonic() + seconds
     by_name = {node.name: node for node in nodes_edge.nodes()}
     _, tasks, nodes_by_id = _read_tasks(lead, service)

@@ -83,6 +83,15 @@ class TerminalLine:
         return self.result is not None and self.result.ok
 
 
+@dataclasses.dataclass(frozen=True)
+class _Controls:
+    widget: Any
+    box: Any
+    send_button: Any
+    status: Any
+    output: Any
+
+
 class Terminal:
     """A console's state and actions; ``widget`` is what a JupyterLab session shows.
 
@@ -119,7 +128,7 @@ class Terminal:
         self.message = ""
         self.ok = True
         self.docker = (self._interactive_command(),)
-        self._build_widget()
+        self._controls: _Controls | None = None  # built on first use: ipywidgets is slow to import, and only a watched session shows them
 
     # --- what the console runs -----------------------------------------------------------------------
 
@@ -278,7 +287,27 @@ class Terminal:
         bundle["text/plain"] = self.summary()
         return bundle
 
-    def _build_widget(self) -> None:
+    @property
+    def widget(self) -> Any:
+        """The console as an ipywidgets box: a text box, a Send button, a status line and the transcript."""
+        return self._built().widget
+
+    @property
+    def box(self) -> Any:
+        return self._built().box
+
+    @property
+    def send_button(self) -> Any:
+        return self._built().send_button
+
+    def _built(self) -> _Controls:
+        if self._controls is None:
+            self._controls = self._build_controls()
+            self._render()
+            self._show_status()
+        return self._controls
+
+    def _build_controls(self) -> _Controls:
         import ipywidgets as widgets
 
         runs = shlex.join(self.program) + " &lt;line&gt;" if self.program else "sh -c &lt;line&gt;"
@@ -286,22 +315,23 @@ class Terminal:
             f"<b>Console</b>: each line runs as <code>{runs}</code>. The same, interactively, in a terminal "
             f"(File &gt; New &gt; Terminal):<br><code>$ {html.escape(self.docker[0].essential)}</code>"
         )
-        self.box = widgets.Text(
+        box = widgets.Text(
             value="",
             placeholder="type a line and press Enter",
             continuous_update=False,
             layout=widgets.Layout(width="420px"),
         )
-        self.send_button = widgets.Button(description="Send", button_style="primary", tooltip="run this line")
-        self.status = widgets.HTML(value="")
-        self.output = widgets.HTML(value="")
-        self.box.observe(self._on_enter, names="value")
-        self.send_button.on_click(lambda _button: self._submit(self.box.value))
-        self.widget = widgets.VBox(
-            [widgets.HTML(header), widgets.HBox([self.box, self.send_button]), self.status, self.output],
+        send_button = widgets.Button(description="Send", button_style="primary", tooltip="run this line")
+        status = widgets.HTML(value="")
+        output = widgets.HTML(value="")
+        box.observe(self._on_enter, names="value")
+        send_button.on_click(lambda _button: self._submit(box.value))
+        widget = widgets.VBox(
+            [widgets.HTML(header), widgets.HBox([box, send_button]), status, output],
             layout=widgets.Layout(border="1px solid #cfd8dc", padding="6px"),
         )
-        self.widget.add_class("dnb-terminal")
+        widget.add_class("dnb-terminal")
+        return _Controls(widget, box, send_button, status, output)
 
     def _on_enter(self, change: dict[str, Any]) -> None:
         # continuous_update=False: the value arrives on Enter (or when the box loses focus).
@@ -325,6 +355,8 @@ class Terminal:
         self._render()
 
     def _render(self) -> None:
+        if self._controls is None or not self.lines:
+            return
         rows = []
         for sent in self.lines:
             rows.append(f"<b>{html.escape(self.prompt + sent.line)}</b>")
@@ -338,9 +370,15 @@ class Terminal:
             if sent.message:
                 rows.append(f"<i>{html.escape(sent.message)}</i>")
         body = "\n".join(rows)
-        self.output.value = f"<pre class='dnb-terminal-transcript' style='max-height:260px;overflow:auto'>{body}</pre>"
+        self._controls.output.value = f"<pre class='dnb-terminal-transcript' style='max-height:260px;overflow:auto'>{body}</pre>"
 
     def _say(self, text: str, *, ok: bool) -> None:
         self.message, self.ok = text, ok
-        colour = OK_COLOUR if ok else ERROR_COLOUR
-        self.status.value = f"<div class='dnb-terminal-status' style='color:{colour}'>{html.escape(text)}</div>"
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if self._controls is not None and self.message:
+            colour = OK_COLOUR if self.ok else ERROR_COLOUR
+            self._controls.status.value = (
+                f"<div class='dnb-terminal-status' style='color:{colour}'>{html.escape(self.message)}</div>"
+            )

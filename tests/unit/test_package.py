@@ -62,3 +62,16 @@ def test_importing_the_package_loads_neither_docker_nor_pandas():
     code = "import sys, dockernet_nb; print(sorted(m for m in ('docker', 'pandas', 'matplotlib') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"
+
+
+def test_every_verb_and_check_loads_without_the_docker_sdk_or_ipywidgets():
+    # Replay mode (Binder) has no engine: loading the SDK (and paramiko behind it) or the widgets there
+    # only costs each lesson's first cells a second. They are loaded where an engine or a widget is used.
+    code = (
+        "import sys, importlib, dockernet_nb as dnb\n"
+        "for module in sorted(set(dnb._VERBS.values())): importlib.import_module(f'dockernet_nb.{module}')\n"
+        "import dockernet_nb.checks\n"
+        "print(sorted(m for m in ('docker', 'paramiko', 'requests', 'ipywidgets') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
