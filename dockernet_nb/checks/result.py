@@ -1,10 +1,33 @@
-"""The answer a check gives: "Correct", or "Not yet" with a hint. A check never raises for a wrong answer."""
+"""The answer a check gives: "Correct", or "Not yet" with a hint. A check never raises for a wrong answer.
+
+The helpers that read an answer of a given kind (:func:`true_or_false`, :func:`handle_name`) end the
+check at once with its "Not yet" when the answer is missing or of another kind: they raise
+:class:`NotYet`, which :func:`~dockernet_nb.checks.exercise.exercise` returns as the check's result.
+"""
 
 from __future__ import annotations
 
 from dockernet_nb.records import CheckResult, ContainerHandle
 
-__all__ = ["CheckResult", "passed", "failed", "no_answer", "container_name"]
+__all__ = [
+    "CheckResult",
+    "NotYet",
+    "passed",
+    "failed",
+    "no_answer",
+    "container_name",
+    "typed_text",
+    "true_or_false",
+    "handle_name",
+]
+
+
+class NotYet(Exception):
+    """A check's "Not yet", reached before the check's end; :func:`~dockernet_nb.checks.exercise.exercise` returns it."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(result.message)
+        self.result = result
 
 
 def passed(message: str) -> CheckResult:
@@ -26,3 +49,27 @@ def container_name(answer: object) -> str | None:
     if isinstance(answer, str) and answer.strip():
         return answer.strip()
     return None
+
+
+def typed_text(answer: object) -> str:
+    """The text the learner typed; a replayed string's own text, without the note its str() adds."""
+    return answer.strip() if isinstance(answer, str) else str(answer)
+
+
+def true_or_false(answer: object, hint: str) -> bool:
+    """``answer`` when it is True or False; else the check's "Not yet" (raised as :class:`NotYet`)."""
+    if answer is None:
+        raise NotYet(no_answer(hint))
+    if not isinstance(answer, bool):
+        raise NotYet(failed(f"{answer!r} is not True or False.", hint))
+    return answer
+
+
+def handle_name(answer: object, hint: str, *, returned_by: str = "dnb.run(..., detach=True)") -> str:
+    """The container a handle (or its name) answers with; else the check's "Not yet" (raised as :class:`NotYet`)."""
+    if answer is None:
+        raise NotYet(no_answer(hint))
+    name = container_name(answer)
+    if name is None:
+        raise NotYet(failed(f"answer should be the handle {returned_by} returned.", hint))
+    return name
