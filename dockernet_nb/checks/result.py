@@ -1,6 +1,6 @@
 """The answer a check gives: "Correct", or "Not yet" with a hint. A check never raises for a wrong answer.
 
-The helpers that read an answer of a given kind (:func:`true_or_false`, :func:`handle_name`) end the
+The helpers that read an answer of a given kind (:func:`text_answer`, :func:`true_or_false`, :func:`handle_name`) end the
 check at once with its "Not yet" when the answer is missing or of another kind: they raise
 :class:`NotYet`, which :func:`~dockernet_nb.checks.exercise.exercise` returns as the check's result.
 """
@@ -16,7 +16,7 @@ __all__ = [
     "failed",
     "no_answer",
     "container_name",
-    "typed_text",
+    "text_answer",
     "true_or_false",
     "handle_name",
 ]
@@ -51,9 +51,11 @@ def container_name(answer: object) -> str | None:
     return None
 
 
-def typed_text(answer: object) -> str:
-    """The text the learner typed; a replayed string's own text, without the note its str() adds."""
-    return answer.strip() if isinstance(answer, str) else str(answer)
+def text_answer(answer: object, hint: str) -> str:
+    """The text of ``answer``; when there is none, the check's "Not yet" (raised as :class:`NotYet`)."""
+    if answer is None:
+        raise NotYet(no_answer(hint))
+    return answer.strip() if isinstance(answer, str) else str(answer)  # str() of replayed text adds its note
 
 
 def true_or_false(answer: object, hint: str) -> bool:
