@@ -5,8 +5,8 @@ itself, then asks the engine for the rest through the recorded :func:`~dockernet
 (so replay mode judges the same way), and returns "Correct", or "Not yet" with a hint. Example::
 
     >>> from dockernet_nb import checks
-    >>> checks.check_compose_names(None)        # doctest: +SKIP
-    Not yet: there is no answer yet (answer is None).
+    >>> checks.check_publish_clash("yes")        # doctest: +SKIP
+    Not yet: 'yes' is not True or False.
     Hint: ...
 """
 
@@ -272,15 +272,15 @@ def check_dual_stack_fallback(answer: Any, *, client: str = "beta", target: str 
     seen = ask("nc_by_name", client=client, target=target, port=port)
     if seen is None:
         return failed(f"{client} does not run now.", "Run the cells of section 1 again.")
-    if given == seen["any"]:
-        return passed(
-            f"nc reached {target}: the IPv6 address came first and was refused (nothing listens there: -6 "
-            f"{'works' if seen['-6'] else 'fails'}), so nc tried the next address, the IPv4 one (-4 "
-            f"{'works' if seen['-4'] else 'fails'})."
-            if seen["any"]
-            else f"nc did not reach {target} by name."
-        )
-    return failed(f"{given} is not what happened when the check tried it just now.", hint)
+    if given != seen["any"]:
+        return failed(f"{given} is not what happened when the check tried it just now.", hint)
+    if not seen["any"]:
+        return passed(f"nc did not reach {target} by name.")
+    return passed(
+        f"nc reached {target}: the IPv6 address came first and was refused (nothing listens there: -6 "
+        f"{'works' if seen['-6'] else 'fails'}), so nc tried the next address, the IPv4 one (-4 "
+        f"{'works' if seen['-4'] else 'fails'})."
+    )
 
 
 @question("addresses6")
