@@ -1,8 +1,9 @@
 """The answer a check gives: "Correct", or "Not yet" with a hint. A check never raises for a wrong answer.
 
-The helpers that read an answer of a given kind (:func:`text_answer`, :func:`true_or_false`, :func:`handle_name`) end the
-check at once with its "Not yet" when the answer is missing or of another kind: they raise
-:class:`NotYet`, which :func:`~dockernet_nb.checks.exercise.exercise` returns as the check's result.
+The helpers that read an answer of one kind (:func:`text_answer`, :func:`true_or_false`,
+:func:`handle_name`) end the check at once with its "Not yet" when the answer is missing or of another
+kind: they raise :class:`NotYet`, which :func:`~dockernet_nb.checks.exercise.exercise` returns as the
+check's result, so a check reads its answer in one line.
 """
 
 from __future__ import annotations
