@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from dockernet_nb.checks.exercise import ask, exercise, question
-from dockernet_nb.checks.result import CheckResult, container_name, failed, no_answer, passed
+from dockernet_nb.checks.result import CheckResult, NotYet, failed, handle_name, no_answer, passed, true_or_false
 from dockernet_nb.engine import images, labels
 from dockernet_nb.errors import NotFound
 from dockernet_nb.parsers import ping as ping_parser
@@ -108,6 +108,20 @@ def _reached_by_name(name: str, nets: list[str]) -> dict[str, Any] | None:
 # --- the checks --------------------------------------------------------------------------------------
 
 
+def _one_ipv4_address(answer: object, hint: str) -> str:
+    """``answer`` as one IPv4 address (text); else the check's "Not yet" (raised as NotYet)."""
+    if answer is None:
+        raise NotYet(no_answer(hint))
+    given = str(answer).strip()
+    if "/" in given:
+        raise NotYet(failed(f"{given!r} is a subnet, not one address.", hint))
+    try:
+        ipaddress.IPv4Address(given)
+    except ValueError:
+        raise NotYet(failed(f"{given!r} is not an IPv4 address.", hint)) from None
+    return given
+
+
 @exercise("smallest-image")
 def check_smallest_image(answer: str | None) -> CheckResult:
     """00-setup: which course image is the smallest? (short name or course tag)."""
@@ -129,7 +143,10 @@ def check_smallest_image(answer: str | None) -> CheckResult:
 
 @exercise("engine-name")
 def check_engine_name(answer: str | None, *, name: str = "web") -> CheckResult:
-    """00-setup: predict the name the engine gives a course container started with ``name=``."""
+    """00-setup: predict the name the engine gives a course container started with ``name=``.
+
+    ``answer`` is that name as a string. The check asks the engine nothing: the course makes the name.
+    """
     hint = (
         "The first cell's answer shows the pattern: the lesson's name, this kernel's id, then your name, joined by '-'. "
         "lesson.lesson and lesson.session hold the first two."
@@ -157,15 +174,7 @@ def check_redis_address(answer: str | None, *, container: str = "redis", net: st
         "The address is in the ping table (address column), in the getent output, and in dnb.containers(). "
         "Give it as a string without the /24, e.g. answer = '172.24.0.9'."
     )
-    if answer is None:
-        return no_answer(hint)
-    given = str(answer).strip()
-    if "/" in given:
-        return failed(f"{given!r} is a subnet, not one address.", hint)
-    try:
-        ipaddress.IPv4Address(given)
-    except ValueError:
-        return failed(f"{given!r} is not an IPv4 address.", hint)
+    given = _one_ipv4_address(answer, hint)
     addresses = ask("addresses", container=container)
     if addresses is None:
         return failed(f"no container named {container!r} runs in this session.", "Run the cells above that start it first.")
@@ -202,21 +211,21 @@ def check_redis_greeting(answer: CommandResult | None, *, key: str = "greeting",
 
 @exercise("bridge-isolation")
 def check_bridge_isolation(answer: bool | None, *, container: str = "redis", net: str = "mynet") -> CheckResult:
-    """01-bridge-networks: does a container on the default bridge get a reply from ``container``'s address on ``net``?"""
+    """01-bridge-networks: does a container on the default bridge get a reply from ``container``'s address on ``net``?
+
+    ``answer`` is True or False. The check pings that address from a one-off container on the default bridge.
+    """
     hint = (
         "Answer True or False. The name failed on the default bridge because nobody there knows it; "
         "an address needs no name server, but is there a path between two different bridge networks?"
     )
-    if answer is None:
-        return no_answer(hint)
-    if not isinstance(answer, bool):
-        return failed(f"{answer!r} is not True or False.", hint)
+    given = true_or_false(answer, hint)
     seen = ask("reply_from_default_bridge", container=container, net=net)
     if seen is None or not seen["address"]:
         return failed(f"{container} is not running on {net} now.", "Run the cells above that start it first.")
     truth = seen["received"] > 0
-    if answer != truth:
-        return failed(f"{answer} is not what the engine says (a ping to {seen['address']} was tried just now).", hint)
+    if given != truth:
+        return failed(f"{given} is not what the engine says (a ping to {seen['address']} was tried just now).", hint)
     if truth:
         return passed(f"a container on the default bridge got replies from {seen['address']}: this engine does not isolate its bridges.")
     return passed(
@@ -249,18 +258,15 @@ def check_default_gateway(answer: str | None) -> CheckResult:
 def check_loopback_prediction(answer: bool | None) -> CheckResult:
     """02-no-network: can a container started with net="none" ping its own 127.0.0.1? (True or False)."""
     hint = "Answer True or False. Which interface did the net='none' container still have?"
-    if answer is None:
-        return no_answer(hint)
-    if not isinstance(answer, bool):
-        return failed(f"{answer!r} is not True or False.", hint)
+    given = true_or_false(answer, hint)
     truth = bool(ask("loopback_answers"))
-    if answer == truth:
+    if given == truth:
         return passed(
             "yes: lo is still there, so a process can talk to itself inside the container; nothing else can be reached."
             if truth
             else "no: even the loopback interface is unusable here."
         )
-    return failed(f"{answer} is not what the engine says (it was asked just now).", hint)
+    return failed(f"{given} is not what the engine says (it was asked just now).", hint)
 
 
 @exercise("on-both-networks")
@@ -270,11 +276,7 @@ def check_on_both_networks(answer: ContainerHandle | str | None, *, nets: tuple[
         "dnb.connect(container, network) adds a network to a running container without touching the others; "
         "which of the networks is it missing?"
     )
-    if answer is None:
-        return no_answer(hint)
-    name = container_name(answer)
-    if name is None:
-        return failed("answer should be the handle dnb.connect(...) returned.", hint)
+    name = handle_name(answer, hint, returned_by="dnb.connect(...)")
     seen = ask("reached_by_name", name=name, nets=list(nets))
     if seen is None:
         return failed(f"no container named {name!r} runs now.", hint)

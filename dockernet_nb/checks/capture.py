@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from dockernet_nb.checks.exercise import ask, exercise, question
-from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
+from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed, text_answer
 from dockernet_nb.errors import NotFound
 from dockernet_nb.verbs import capture as capture_verbs
 from dockernet_nb.verbs import containers as container_verbs
@@ -79,14 +79,16 @@ def check_dns_port(answer: int | None) -> CheckResult:
 
 @exercise("wire-unforwarded")
 def check_unforwarded_port(answer: str | None) -> CheckResult:
-    """14: predict, then see, what alice gets back from the host's port 8014 at the gateway address."""
+    """14: predict, then see, what alice gets back from the host's port 8014 at the gateway address.
+
+    ``answer`` is ``"SA"``, ``"RA"`` or ``"nothing"`` (see :data:`ANSWERS`). The check captures in alice while
+    it connects, and judges by the first answer the capture saw.
+    """
     hint = (
         "web is published on 127.0.0.1:8014 only. Does anything listen on the gateway's port 8014, and does any DNAT "
         "rule match a packet for the gateway's address? Answer 'SA', 'RA' or 'nothing'."
     )
-    if answer is None:
-        return no_answer(hint)
-    given = answer.strip() if isinstance(answer, str) else str(answer)  # str() of replayed text adds its note
+    given = text_answer(answer, hint)
     if given not in ANSWERS:
         return failed(f"answer with one of {', '.join(repr(a) for a in ANSWERS)}; got {answer!r}.", hint)
     truth = ask("gateway_answer", container="alice", net="lan", port=8014)

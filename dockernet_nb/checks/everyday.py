@@ -5,8 +5,8 @@ itself, then asks the engine for the rest through the recorded :func:`~dockernet
 (so replay mode judges the same way), and returns "Correct", or "Not yet" with a hint. Example::
 
     >>> from dockernet_nb import checks
-    >>> checks.check_compose_names(None)        # doctest: +SKIP
-    Not yet: there is no answer yet (answer is None).
+    >>> checks.check_publish_clash("yes")        # doctest: +SKIP
+    Not yet: 'yes' is not True or False.
     Hint: ...
 """
 
@@ -19,11 +19,10 @@ from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.checks.exercise import ask, exercise, question
-from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
+from dockernet_nb.checks.exercise import ask, exercise, question, running_container
+from dockernet_nb.checks.result import CheckResult, NotYet, failed, handle_name, no_answer, passed, true_or_false
 from dockernet_nb.engine.objects import container_handle, find_container
 from dockernet_nb.errors import DockernetError, NotFound
-from dockernet_nb.records import ContainerHandle
 from dockernet_nb.verbs import compose, routes
 from dockernet_nb.verbs import containers as container_verbs
 
@@ -40,21 +39,6 @@ __all__ = [
 ]
 
 
-def _name(answer: object) -> str | None:
-    if isinstance(answer, ContainerHandle):
-        return answer.name
-    if isinstance(answer, str) and answer.strip():
-        return answer.strip()
-    return None
-
-
-def _handle(name: str) -> ContainerHandle | None:
-    try:
-        return container_handle(find_container(name))
-    except NotFound:
-        return None
-
-
 def _resolves(container: str, names: Iterable[str]) -> dict[str, str | None]:
     """{name: the first address the container's resolver gives for it, or None}."""
     script = "; ".join(f"echo {shlex.quote(n)}=$(getent hosts {shlex.quote(n)} | head -n 1 | cut -d' ' -f1)" for n in names)
@@ -68,7 +52,7 @@ def _resolves(container: str, names: Iterable[str]) -> dict[str, str | None]:
 
 @question("names_from")
 def _names_from(container: str, names: list[str]) -> dict[str, Any] | None:
-    if _handle(container) is None:
+    if running_container(container) is None:
         return None
     return _resolves(container, names)
 
@@ -104,7 +88,7 @@ def _compose_cache(yaml: str, project: str) -> dict[str, Any]:
         compose.compose_up(project, yaml, wait=True, timeout=60)
     except DockernetError as e:
         return {"up": False, "error": str(e)[:300]}
-    web, db = _handle(f"{project}-web-1"), _handle(f"{project}-db-1")
+    web, db = running_container(f"{project}-web-1"), running_container(f"{project}-db-1")
     if web is None or db is None:
         return {"up": True, "web": web is not None, "db": db is not None}
     reply = container_verbs.exec(web.name, ["sh", "-c", "printf 'PING\\r\\n' | nc -w 2 cache 6379"])
@@ -156,27 +140,24 @@ def check_compose_cache(answer: Any, *, project: str = "shop") -> CheckResult:
 def check_names_with_dns(answer: Any, *, container: str = "client2", name: str = "app") -> CheckResult:
     """09-names: does ``container`` (started with ``dns=[...]``) still resolve the shared alias ``name``? True/False."""
     hint = "Where does client2 send every question first (look at its resolv.conf), and which names does that server know itself?"
-    if answer is None:
-        return no_answer(hint)
-    if not isinstance(answer, bool):
-        return failed(f"{answer!r} is not True or False.", hint)
+    given = true_or_false(answer, hint)
     seen = ask("names_from", container=container, names=[name])
     if seen is None:
         return failed(f"{container} does not run now.", "Run the cells of section 3 again.")
     truth = bool(seen[name])
-    if answer == truth:
+    if given == truth:
         return passed(
             f"{container} resolves {name} ({seen[name]}, first of the replicas): Docker's DNS server answers the names it "
             "knows itself and forwards only the others to the --dns server."
             if truth
             else f"{container} does not resolve {name}."
         )
-    return failed(f"{answer} is not what {container}'s resolver says (it was asked just now).", hint)
+    return failed(f"{given} is not what {container}'s resolver says (it was asked just now).", hint)
 
 
 @question("container_address")
 def _container_address(container: str, net: str) -> dict[str, str | None]:
-    handle = _handle(container)
+    handle = running_container(container)
     return {"address": None if handle is None else handle.addresses.get(net)}
 
 
@@ -184,11 +165,7 @@ def _container_address(container: str, net: str) -> dict[str, str | None]:
 def check_billing_name(answer: Any, *, host: str = "billing.lab", target: str = "app3", net: str = "lab") -> CheckResult:
     """09-names: inside the container in ``answer``, ``host`` resolves to ``target``'s address on ``net``."""
     hint = f"dnb.run(..., add_hosts={{'{host}': ADDRESS}}) writes a name into that container's /etc/hosts; which address does {target} have on {net}?"
-    if answer is None:
-        return no_answer(hint)
-    name = _name(answer)
-    if name is None:
-        return failed("answer should be the handle dnb.run(..., detach=True) returned.", hint)
+    name = handle_name(answer, hint)
     if name == target:
         return failed(f"answer is {target} itself; start a new container for the shop.", hint)
     seen = ask("names_from", container=name, names=[host])
@@ -226,16 +203,13 @@ def _publish_clash(port: int) -> dict[str, Any]:
 def check_publish_clash(answer: Any, *, port: int = 8110) -> CheckResult:
     """10-network-modes: can a bridge container publish host port ``port`` while a host-mode server listens there? True/False."""
     hint = f"A published port needs a listening socket on the host (docker-proxy's). Who holds 127.0.0.1:{port} on the host right now?"
-    if answer is None:
-        return no_answer(hint)
-    if not isinstance(answer, bool):
-        return failed(f"{answer!r} is not True or False.", hint)
+    given = true_or_false(answer, hint)
     seen = ask("publish_clash", port=port)
-    if answer == seen["started"]:
+    if given == seen["started"]:
         if seen["started"]:
             return passed(f"the container started: nothing held 127.0.0.1:{port} on the host.")
         return passed(f"Docker could not publish {port}: the host-mode server holds that port in the host's own namespace ({seen['error']}).")
-    return failed(f"{answer} is not what happened when the check tried it just now.", hint)
+    return failed(f"{given} is not what happened when the check tried it just now.", hint)
 
 
 @question("reads_loopback")
@@ -263,11 +237,7 @@ def _reads_loopback(container: str) -> dict[str, Any] | None:
 def check_reader_shares(answer: Any, *, owner: str = "cache", sidecar: str = "sidecar") -> CheckResult:
     """10-network-modes: the container in ``answer`` reads ``owner``'s loopback-only Redis at 127.0.0.1:6379."""
     hint = f"127.0.0.1 is always the container's own loopback: which network mode puts a new container in {owner}'s namespace?"
-    if answer is None:
-        return no_answer(hint)
-    name = _name(answer)
-    if name is None:
-        return failed("answer should be the handle dnb.run(..., detach=True) returned.", hint)
+    name = handle_name(answer, hint)
     if name in (owner, sidecar):
         return failed(f"{name} was there before; start a new container, called reader.", hint)
     seen = ask("reads_loopback", container=name)
@@ -285,7 +255,7 @@ def check_reader_shares(answer: Any, *, owner: str = "cache", sidecar: str = "si
 
 @question("nc_by_name")
 def _nc_by_name(client: str, target: str, port: int) -> dict[str, Any] | None:
-    if _handle(client) is None:
+    if running_container(client) is None:
         return None
     results = {}
     for flag in ("", "-4", "-6"):
@@ -298,27 +268,24 @@ def _nc_by_name(client: str, target: str, port: int) -> dict[str, Any] | None:
 def check_dual_stack_fallback(answer: Any, *, client: str = "beta", target: str = "clock", port: int = 8000) -> CheckResult:
     """11-ipv6: does ``nc -z TARGET PORT`` from ``client`` succeed when ``target`` listens on IPv4 only? True/False."""
     hint = f"{target} has an IPv4 and an IPv6 address; nc gets both from the resolver. What does nc do when the first one refuses?"
-    if answer is None:
-        return no_answer(hint)
-    if not isinstance(answer, bool):
-        return failed(f"{answer!r} is not True or False.", hint)
+    given = true_or_false(answer, hint)
     seen = ask("nc_by_name", client=client, target=target, port=port)
     if seen is None:
         return failed(f"{client} does not run now.", "Run the cells of section 1 again.")
-    if answer == seen["any"]:
-        return passed(
-            f"nc reached {target}: the IPv6 address came first and was refused (nothing listens there: -6 "
-            f"{'works' if seen['-6'] else 'fails'}), so nc tried the next address, the IPv4 one (-4 "
-            f"{'works' if seen['-4'] else 'fails'})."
-            if seen["any"]
-            else f"nc did not reach {target} by name."
-        )
-    return failed(f"{answer} is not what happened when the check tried it just now.", hint)
+    if given != seen["any"]:
+        return failed(f"{given} is not what happened when the check tried it just now.", hint)
+    if not seen["any"]:
+        return passed(f"nc did not reach {target} by name.")
+    return passed(
+        f"nc reached {target}: the IPv6 address came first and was refused (nothing listens there: -6 "
+        f"{'works' if seen['-6'] else 'fails'}), so nc tried the next address, the IPv4 one (-4 "
+        f"{'works' if seen['-4'] else 'fails'})."
+    )
 
 
 @question("addresses6")
 def _addresses6(container: str) -> dict[str, str] | None:
-    handle = _handle(container)
+    handle = running_container(container)
     return None if handle is None else dict(handle.addresses6)
 
 
@@ -353,16 +320,19 @@ def check_second_ipv6_network(answer: Any, *, container: str = "beta", first: st
 
 @question("published_filter")
 def _published_filter(sources: list[str], target: str) -> dict[str, bool] | None:
-    if any(_handle(s) is None for s in sources):
+    if any(running_container(s) is None for s in sources):
         return None
     seen = routes.reachability(sources, {"published": target})
     return {str(row["from"]): bool(row["published"]) for _, row in seen.iterrows()}
 
 
-def _rules_for(answer: Any) -> pd.DataFrame | None:
+def _rules_table(answer: Any, hint: str) -> pd.DataFrame:
+    """The rules table dnb.host_rule(...) returned; else the check's "Not yet" (raised as NotYet)."""
+    if answer is None:
+        raise NotYet(no_answer(hint))
     if isinstance(answer, pd.DataFrame) and {"chain", "source", "dport", "target", "rule"} <= set(answer.columns):
         return answer
-    return None
+    raise NotYet(failed("answer should be the table dnb.host_rule(...) returned.", hint))
 
 
 @exercise("bob-blocked")
@@ -376,11 +346,7 @@ def check_bob_blocked(answer: Any, *, blocked: str = "bob", allowed: str = "alic
         f"A container reaches a published port through docker-proxy, a program on the host, so its packets end in the "
         f"host's INPUT chain, not in FORWARD. Which chain, and which source address (-s), blocks {blocked} only?"
     )
-    if answer is None:
-        return no_answer(hint)
-    rules = _rules_for(answer)
-    if rules is None:
-        return failed("answer should be the table dnb.host_rule(...) returned.", hint)
+    rules = _rules_table(answer, hint)
     address = ask("container_address", container=blocked, net=net)["address"]
     if not address:
         return failed(f"{blocked} is not on {net} now.", "Run the cells of section 2 again.")

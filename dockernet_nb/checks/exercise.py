@@ -16,12 +16,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from dockernet_nb import ledger
-from dockernet_nb.checks.result import CheckResult, failed
+from dockernet_nb.checks.result import CheckResult, NotYet, failed
 from dockernet_nb.engine import labels
-from dockernet_nb.errors import DockernetError, NotRecorded
+from dockernet_nb.engine.objects import container_handle, find_container
+from dockernet_nb.errors import DockernetError, NotFound, NotRecorded
 from dockernet_nb.questions import QUESTIONS, ask, question
+from dockernet_nb.records import ContainerHandle
 
-__all__ = ["question", "ask", "exercise", "QUESTIONS"]
+__all__ = ["question", "ask", "exercise", "QUESTIONS", "running_container"]
 
 C = TypeVar("C", bound=Callable[..., CheckResult])
 
@@ -38,6 +40,8 @@ def exercise(name: str | Callable[[Any], str]) -> Callable[[C], C]:
         def run(answer: Any = None, **options: Any) -> CheckResult:
             try:
                 result = check(answer, **options)
+            except NotYet as e:
+                result = e.result
             except NotRecorded:
                 result = failed(
                     "replay mode cannot judge this: the recorded run never asked the engine what this check needs "
@@ -55,3 +59,11 @@ def exercise(name: str | Callable[[Any], str]) -> Callable[[C], C]:
         return run  # type: ignore[return-value]
 
     return decorate
+
+
+def running_container(name: str) -> ContainerHandle | None:
+    """For a question: the course container ``name`` as it is now; None when there is none."""
+    try:
+        return container_handle(find_container(name))
+    except NotFound:
+        return None

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from dockernet_nb.checks.exercise import ask, exercise, question
-from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed
+from dockernet_nb.checks.result import CheckResult, failed, no_answer, passed, text_answer
 from dockernet_nb.errors import NotFound
 from dockernet_nb.parsers import ip_addr, ip_link
 from dockernet_nb.verbs import containers as container_verbs
@@ -165,17 +165,18 @@ def _seen_from_namespace(address: str, server: str, port: int) -> dict[str, Any]
 
 @exercise("hood-peer")
 def check_host_peer(answer: str | None) -> CheckResult:
-    """13: the host end (a veth) of loner's eth0."""
+    """13: the host end (a veth) of loner's eth0.
+
+    ``answer`` is that interface's name as the host's ``ip link`` shows it, e.g. ``"veth1a2b3c4"``.
+    """
     hint = (
         "Read loner's eth0@ifN in dnb.exec('loner', 'ip link show eth0'): N is the index of its peer on the host. "
         "Then find the host interface with that index in dnb.bridge_links('bridge') (column ifindex). Answer its name."
     )
-    if answer is None:
-        return no_answer(hint)
+    given = text_answer(answer, hint)
     truth = ask("host_peer", container="loner")
     if truth is None:
         return failed("there is no container loner any more.", "Run the cells of section 1 again, then this one.")
-    given = answer.strip() if isinstance(answer, str) else str(answer)  # str() of replayed text adds its note
     if truth["veth"] and given == truth["veth"]:
         return passed(
             f"loner's eth0 names index {truth['iflink']} as its peer, and on the host that is {given}, plugged into "
@@ -222,13 +223,16 @@ def check_third_namespace(answer: int | None) -> CheckResult:
 
 @exercise("hood-nat-source")
 def check_nat_source(answer: str | None) -> CheckResult:
-    """13: predict the client address web logs for a connection from red, then verify."""
+    """13: predict the client address web logs for a connection from red, then verify.
+
+    ``answer`` is that address as a string. The check connects from red's namespace (once lab masquerades
+    its subnet) and reads who web logged.
+    """
     hint = (
         "MASQUERADE rewrites the source of a packet leaving through another interface than br0 to the address of that "
         "interface. Which interface does red's packet to web leave the lab by, and which address does it have?"
     )
-    if answer is None:
-        return no_answer(hint)
+    given = text_answer(answer, hint)
     truth = ask("seen_from_namespace", address=RED_ADDRESS, server="web", port=8000)
     if truth is None:
         return failed("lab (or web) is not running.", "Run the cells that start lab and web first.")
@@ -244,7 +248,6 @@ def check_nat_source(answer: str | None) -> CheckResult:
         return failed(
             f"the connection from red did not reach web ({truth.get('tried', '')}).", "Check red's default route (via 172.16.13.1)."
         )
-    given = answer.strip() if isinstance(answer, str) else str(answer)  # str() of replayed text adds its note
     if given == seen:
         return passed(
             f"web logged {seen}: lab's own address. red's {RED_ADDRESS} never left the lab; MASQUERADE "

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dockernet_nb.checks.exercise import ask, exercise, question
-from dockernet_nb.checks.result import CheckResult, container_name, failed, no_answer, passed
+from dockernet_nb.checks.exercise import ask, exercise, question, running_container
+from dockernet_nb.checks.result import CheckResult, failed, handle_name, no_answer, passed
 from dockernet_nb.engine import images
-from dockernet_nb.engine.objects import container_handle, find_container, find_network, ipam_of
-from dockernet_nb.errors import DockernetError, NotFound
+from dockernet_nb.engine.objects import find_network, ipam_of
+from dockernet_nb.errors import DockernetError
 from dockernet_nb.records import ContainerHandle
 from dockernet_nb.verbs import containers as container_verbs
 from dockernet_nb.verbs import servers
@@ -40,9 +40,8 @@ OTHERNET_SECTION_07 = "section 4"
 
 @question("published_server")
 def _published_server(name: str, port: int) -> dict[str, Any] | None:
-    try:
-        live = container_handle(find_container(name))
-    except NotFound:
+    live = running_container(name)
+    if live is None:
         return None
     try:
         reply = tcp_request(port)
@@ -58,10 +57,10 @@ def _gateway(net: str) -> str:
 @question("direct_visit")
 def _direct_visit(server: str, net: str, port: int) -> dict[str, Any] | None:
     """A one-off container on ``net`` connects to ``server``'s own address there; who did the server log?"""
-    try:
-        server_ip = container_handle(find_container(server)).addresses.get(net)
-    except NotFound:
+    live = running_container(server)
+    if live is None:
         return None
+    server_ip = live.addresses.get(net)
     if not server_ip:
         return {"on_net": False}
     before = len(servers.connections(server))
@@ -81,9 +80,8 @@ def _direct_visit(server: str, net: str, port: int) -> dict[str, Any] | None:
 
 @question("published_path")
 def _published_path(server: str, net: str) -> dict[str, Any] | None:
-    try:
-        live = container_handle(find_container(server))
-    except NotFound:
+    live = running_container(server)
+    if live is None:
         return None
     published = live.ports.get("8000/tcp", "")
     host_ip, _, host_port = published.rpartition(":")
@@ -112,11 +110,7 @@ def check_published_uptime(answer: ContainerHandle | str | None, *, port: int = 
         f"Start it as in {SERVER_SECTION_03} with name='clock' and detach=True, but change the host side of ports= "
         f"(ports='HOST:CONTAINER') to {port}."
     )
-    if answer is None:
-        return no_answer(hint)
-    name = container_name(answer)
-    if name is None:
-        return failed("answer should be the handle dnb.run(..., detach=True) returned.", hint)
+    name = handle_name(answer, hint)
     if re.fullmatch(r"[\d.]*:?\d+:\d+(/\w+)?", name):
         return failed(f"{name!r} is what ports= takes; answer should be the handle dnb.run(..., detach=True) returned.", hint)
     live = ask("published_server", name=name, port=port)

@@ -17,6 +17,7 @@ asks the engine anything. Example::
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -42,6 +43,14 @@ def _attempt(source: str, command: list[str], tries: int = 2) -> CommandResult:
         time.sleep(0.5)
         result = containers.exec(source, command, timeout=20)
     return result
+
+
+def _rounds(deadline: float, pause: float) -> Iterator[None]:
+    """Rounds of a look that may need a moment: one, then another after ``pause`` until ``deadline`` (time.monotonic())."""
+    yield
+    while time.monotonic() <= deadline:
+        time.sleep(pause)
+        yield
 
 
 # --- 05: close the uptime server to lan1 --------------------------------------------------------------
@@ -111,13 +120,7 @@ def _judge_rules(answer: Any, port: int, hint: str) -> CheckResult | None:
 
 @exercise("web-closed-to-lan1")
 def check_web_closed_to_lan1(
-    answer: Any,
-    *,
-    client: str = "alice",
-    neighbour: str = "bob",
-    server: str = "web",
-    port: int = 8000,
-    net: str = "lan2",
+    answer: Any, *, client: str = "alice", neighbour: str = "bob", server: str = "web", port: int = 8000, net: str = "lan2"
 ) -> CheckResult:
     """05-router-and-lans: ``client`` (lan1) is refused on ``server:port``; ``neighbour`` (lan2) still reaches it.
 
@@ -176,14 +179,13 @@ def _paths_to(router: str, lan: str) -> tuple[list[str], int | None]:
 
 @question("ospf_paths")
 def _ospf_paths(router: str, peer: str, lan: str, wait: float) -> dict[str, Any]:
-    deadline = time.monotonic() + wait
-    while True:
+    for _ in _rounds(time.monotonic() + wait, pause=0.5):  # OSPF may still be recomputing after the learner's change
         neighbours = ospf.ospf_neighbours(router)
         full = bool(len(neighbours[(neighbours["neighbour"] == peer) & (neighbours["state"] == "Full")]))
         via, metric = _paths_to(router, lan)
-        if (full and via and peer not in via) or time.monotonic() > deadline:
-            return {"peer_full": full, "via": via, "metric": metric, "has_route": bool(via) or metric is not None}
-        time.sleep(0.5)
+        if full and via and peer not in via:
+            break
+    return {"peer_full": full, "via": via, "metric": metric, "has_route": bool(via) or metric is not None}
 
 
 def _judge_vtysh(answer: Any, hint: str) -> CheckResult | None:
@@ -201,14 +203,7 @@ def _judge_vtysh(answer: Any, hint: str) -> CheckResult | None:
 
 @exercise("ospf-detour")
 def check_ospf_detour(
-    answer: Any,
-    *,
-    router: str = "r1",
-    peer: str = "r2",
-    detour: str = "r3",
-    link: str = "n12",
-    lan: str = "lan2",
-    wait: float = 10,
+    answer: Any, *, router: str = "r1", peer: str = "r2", detour: str = "r3", link: str = "n12", lan: str = "lan2", wait: float = 10
 ) -> CheckResult:
     """06-routing-daemon: ``router`` reaches ``lan`` through ``detour`` while its direct ``link`` to ``peer`` is up.
 
@@ -248,22 +243,19 @@ def _way_back(client: str, server: str, router: str, peer: str, lan: str, back_l
     except NotFound:
         return None
     deadline = time.monotonic() + wait
-    while True:  # OSPF may still be recomputing after the learner's change
+    for _ in _rounds(deadline, pause=0.5):  # OSPF may still be recomputing after the learner's change
         there, there_metric = _paths_to(router, lan)
         back, back_metric = _paths_to(peer, back_lan)
-        if (there and back) or time.monotonic() > deadline:
+        if there and back:
             break
-        time.sleep(0.5)
     ttl = None
-    while server_ip:
-        reply = containers.exec(client, ["ping", "-c", "1", "-W", "2", server_ip], timeout=20)
-        found = [word for word in reply.stdout.split() if word.startswith("ttl=")]
-        if found:
-            ttl = int(found[0].removeprefix("ttl="))
-            break
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
+    if server_ip:
+        for _ in _rounds(deadline, pause=0.3):
+            reply = containers.exec(client, ["ping", "-c", "1", "-W", "2", server_ip], timeout=20)
+            found = [word for word in reply.stdout.split() if word.startswith("ttl=")]
+            if found:
+                ttl = int(found[0].removeprefix("ttl="))
+                break
     return {"there": there, "there_metric": there_metric, "back": back, "back_metric": back_metric, "ttl": ttl}
 
 
