@@ -1,4 +1,5 @@
-"""What every engine module shares: labels, errors, places on disk, and the host engine's client.
+"""What every engine module shares: labels, errors, places on disk (and writing private files there),
+and the host engine's client.
 
 The course creates engines with broad privileges (docker-in-docker) and namespaces of its own (the
 local engine), so everything it makes carries the course label plus a label naming what it is; the
@@ -35,6 +36,7 @@ __all__ = [
     "host_client",
     "is_course",
     "state_root",
+    "write_private",
 ]
 
 # What an engine object is, next to the course label COURSE="1":
@@ -114,3 +116,18 @@ def ipv4_subnets_in_use(client: docker.DockerClient) -> list[ipaddress.IPv4Netwo
                 if isinstance(subnet, ipaddress.IPv4Network):
                     found.append(subnet)
     return found
+
+
+def write_private(path: Path, data: bytes, *, mode: int | None = None, owner: int | None = None) -> None:
+    """Write ``path`` (and its folder) so that no one else can read it meanwhile: made 0o600 from the start.
+
+    ``mode``: what it becomes once written (None: left as it is); ``owner``: a uid to hand it to.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    if owner is not None and hasattr(os, "chown"):
+        os.chown(path, owner, owner)
+    if mode is not None:
+        os.chmod(path, mode)
