@@ -1,5 +1,5 @@
 """What every engine module shares: labels, errors, places on disk (and writing private files there),
-and the host engine's client.
+the host engine's client, and picking a free subnet for a network of the course's.
 
 The course creates engines with broad privileges (docker-in-docker) and namespaces of its own (the
 local engine), so everything it makes carries the course label plus a label naming what it is; the
@@ -33,8 +33,11 @@ __all__ = [
     "EngineStartError",
     "check_name",
     "course_labels",
+    "free_subnet",
+    "gateway_ipam",
     "host_client",
     "is_course",
+    "network_named",
     "state_root",
     "write_private",
 ]
@@ -116,6 +119,34 @@ def ipv4_subnets_in_use(client: docker.DockerClient) -> list[ipaddress.IPv4Netwo
                 if isinstance(subnet, ipaddress.IPv4Network):
                     found.append(subnet)
     return found
+
+
+def network_named(client: docker.DockerClient, name: str) -> docker.models.networks.Network | None:
+    """The network called ``name`` on the engine, whoever made it; None when there is none."""
+    try:
+        return client.networks.get(name)
+    except docker.errors.NotFound:
+        return None
+
+
+def free_subnet(
+    client: docker.DockerClient, first: ipaddress.IPv4Network, within: ipaddress.IPv4Network, purpose: str
+) -> ipaddress.IPv4Network:
+    """A /24 that no network on the engine overlaps: ``first`` if free, else the first free one in ``within``.
+
+    Raises :class:`EngineError` ("no free /24 in ``within`` for ``purpose``") when there is none.
+    """
+    taken = ipv4_subnets_in_use(client)
+    candidates = [first, *within.subnets(new_prefix=24)]
+    subnet = next((s for s in candidates if not any(s.overlaps(t) for t in taken)), None)
+    if subnet is None:
+        raise EngineError(f"no free /24 in {within} for {purpose}")
+    return subnet
+
+
+def gateway_ipam(subnet: ipaddress.IPv4Network) -> docker.types.IPAMConfig:
+    """A network's address plan: ``subnet``, with its first address as the gateway."""
+    return docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet), gateway=str(subnet[1]))])
 
 
 def write_private(path: Path, data: bytes, *, mode: int | None = None, owner: int | None = None) -> None:

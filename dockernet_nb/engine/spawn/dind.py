@@ -56,9 +56,11 @@ from dockernet_nb.engine.spawn.common import (
     EngineStartError,
     check_name,
     course_labels,
+    free_subnet,
+    gateway_ipam,
     host_client,
-    ipv4_subnets_in_use,
     is_course,
+    network_named,
 )
 from dockernet_nb.engine.spawn.forky import ENGINE_TAG, ensure_engine_image, find_engine_image
 from dockernet_nb.engine.spawn.tls import SERVER_MOUNT, TLS_PORT, EngineTls
@@ -84,8 +86,8 @@ PORT = 2375
 # of the engines network (picked in 172.16.0.0/16, a range Docker's default pools never hand out).
 INNER_POOL = "base=172.20.0.0/14,size=24"
 INNER_BIP = "172.23.255.1/24"
-NETWORK_RANGE = ipaddress.ip_network("172.16.0.0/16")
-NETWORK_FIRST = ipaddress.ip_network("172.16.200.0/24")
+NETWORK_RANGE = ipaddress.IPv4Network("172.16.0.0/16")
+NETWORK_FIRST = ipaddress.IPv4Network("172.16.200.0/24")
 _NETWORK_LOCK = threading.Lock()
 
 # Runs as the container's command, before dockerd. "$@" is dockerd's command line.
@@ -207,28 +209,20 @@ def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
 
 
 def _find_or_create_network(client: docker.DockerClient, *, internal: bool) -> str:
-    try:
-        network = client.networks.get(NETWORK)
-    except docker.errors.NotFound:
-        network = None
+    network = network_named(client, NETWORK)
     if network is not None:
         if not is_course(network.attrs.get("Labels"), ENGINE_NETWORK):
             raise EngineNameInUse(
                 f"a network named {NETWORK} exists but the course did not create it; it is left alone."
             )
         return NETWORK
-    taken = ipv4_subnets_in_use(client)
-    candidates = [NETWORK_FIRST, *NETWORK_RANGE.subnets(new_prefix=24)]
-    subnet = next((s for s in candidates if not any(s.overlaps(t) for t in taken)), None)
-    if subnet is None:
-        raise EngineError(f"no free /24 in {NETWORK_RANGE} for the engines network")
-    ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet), gateway=str(subnet[1]))])
+    subnet = free_subnet(client, NETWORK_FIRST, NETWORK_RANGE, "the engines network")
     try:
         client.networks.create(
             NETWORK,
             driver="bridge",
             internal=internal,
-            ipam=ipam,
+            ipam=gateway_ipam(subnet),
             labels=course_labels(ENGINE_NETWORK, "engines"),
             check_duplicate=True,
         )
@@ -245,12 +239,10 @@ def _wait_for_network(client: docker.DockerClient, seconds: float = 5) -> docker
     """The engines network once another creator's request has finished (its pool is taken before it exists)."""
     deadline = time.monotonic() + seconds
     while True:
-        try:
-            return client.networks.get(NETWORK)
-        except docker.errors.NotFound:
-            if time.monotonic() > deadline:
-                return None
-            time.sleep(0.1)
+        network = network_named(client, NETWORK)
+        if network is not None or time.monotonic() > deadline:
+            return network
+        time.sleep(0.1)
 
 
 def _address(container: Container) -> str:
