@@ -166,6 +166,8 @@ def engine_handle(
     started: float | None,
     tls: EngineTls | None = None,
 ) -> DindEngine:
+    """The handle of engine ``name``'s container once its engine answers (``started``: when its start
+    began, for ``started_seconds``; None for an engine reached, not started)."""
     port = _published(container)
     host = f"tcp://127.0.0.1:{port}" if port else f"tcp://{_address(container)}:{TLS_PORT if tls else PORT}"
     version = _wait(container, host, timeout=timeout, tls=tls)
