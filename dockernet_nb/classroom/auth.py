@@ -12,13 +12,14 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 from jupyterhub.auth import Authenticator
 from traitlets import Unicode
+
+from dockernet_nb.engine.spawn.common import write_private
 
 __all__ = ["ClassListAuthenticator", "make_passwords", "check_password"]
 
@@ -36,10 +37,7 @@ def make_passwords(path: Path, users: list[str]) -> dict[str, str]:
     for user, password in plain.items():
         salt = secrets.token_bytes(16)
         records[user] = {"salt": base64.b64encode(salt).decode(), "scrypt": _hash(password, salt)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(records, out, indent=1)
+    write_private(path, json.dumps(records, indent=1).encode())
     return plain
 
 

@@ -200,16 +200,10 @@ def _ensure_base(client: docker.DockerClient, say: Say) -> None:
     except docker.errors.ImageNotFound as err:
         raise ImageMissing(f"{FROM} is missing: build the course images first (`dockernet-nb images`)") from err
     say(f"building {BASE_TAG} (Debian's python3 through apt)")
-    context = io.BytesIO()
-    with tarfile.open(fileobj=context, mode="w") as tar:
-        data = BASE_DOCKERFILE.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    context.seek(0)
     try:
         # The one step that needs the outside: apt reaches the Debian mirror from the host's network.
-        client.images.build(fileobj=context, custom_context=True, tag=BASE_TAG, network_mode="host", rm=True, forcerm=True)
+        # docker-py wraps the lone Dockerfile in a build context.
+        client.images.build(fileobj=io.BytesIO(BASE_DOCKERFILE.encode()), tag=BASE_TAG, network_mode="host", rm=True, forcerm=True)
     except docker.errors.BuildError as err:
         tail = "".join(str(line.get("stream", line.get("error", ""))) for line in list(err.build_log)[-10:])
         raise SetupError(f"building {BASE_TAG} failed:\n{tail}") from err

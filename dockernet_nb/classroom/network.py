@@ -21,13 +21,13 @@ import docker.errors
 
 from dockernet_nb.classroom.settings import CLASSROOM, ClassSettings
 from dockernet_nb.engine.labels import COURSE
-from dockernet_nb.engine.spawn.common import EngineNameInUse, ipv4_subnets_in_use
+from dockernet_nb.engine.spawn.common import EngineNameInUse, free_subnet, gateway_ipam, network_named
 from dockernet_nb.errors import EngineError
 
 __all__ = ["ensure_network", "remove_network", "free_address", "RANGE"]
 
-RANGE = ipaddress.ip_network("172.16.0.0/16")
-FIRST = ipaddress.ip_network("172.16.220.0/24")
+RANGE = ipaddress.IPv4Network("172.16.0.0/16")
+FIRST = ipaddress.IPv4Network("172.16.220.0/24")
 
 
 def _is_ours(labels: dict[str, str] | None, settings: ClassSettings) -> bool:
@@ -37,26 +37,18 @@ def _is_ours(labels: dict[str, str] | None, settings: ClassSettings) -> bool:
 def ensure_network(settings: ClassSettings, client: docker.DockerClient) -> ClassSettings:
     """Create the class network (or find the one this class made); fills in network, subnet, hub_ip."""
     name = f"{settings.container_prefix}-net"
-    try:
-        network = client.networks.get(name)
-    except docker.errors.NotFound:
-        network = None
+    network = network_named(client, name)
     if network is not None:
         if not _is_ours(network.attrs.get("Labels"), settings):
             raise EngineNameInUse(f"a network named {name} exists but this class did not create it; it is left alone")
     else:
-        taken = ipv4_subnets_in_use(client)
-        candidates = [FIRST, *RANGE.subnets(new_prefix=24)]
-        subnet = next((s for s in candidates if not any(s.overlaps(t) for t in taken)), None)
-        if subnet is None:
-            raise EngineError(f"no free /24 in {RANGE} for the class network")
-        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet), gateway=str(subnet[1]))])
+        subnet = free_subnet(client, FIRST, RANGE, "the class network")
         try:
             network = client.networks.create(
                 name,
                 driver="bridge",
                 internal=True,
-                ipam=ipam,
+                ipam=gateway_ipam(subnet),
                 options={"com.docker.network.bridge.enable_icc": "false"},
                 labels=settings.labels(),
                 check_duplicate=True,
@@ -85,11 +77,8 @@ def free_address(settings: ClassSettings, client: docker.DockerClient, reserved:
 
 def remove_network(settings: ClassSettings, client: docker.DockerClient) -> bool:
     """Remove the class network if this class made it and nothing is attached any more."""
-    try:
-        network = client.networks.get(f"{settings.container_prefix}-net")
-    except docker.errors.NotFound:
-        return False
-    if not _is_ours(network.attrs.get("Labels"), settings):
+    network = network_named(client, f"{settings.container_prefix}-net")
+    if network is None or not _is_ours(network.attrs.get("Labels"), settings):
         return False
     with contextlib.suppress(docker.errors.NotFound):
         network.remove()

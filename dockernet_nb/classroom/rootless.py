@@ -28,7 +28,6 @@ import platform
 import secrets
 import shutil
 import subprocess
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -88,15 +87,8 @@ def ensure_rootless_image(client: docker.DockerClient | None = None) -> str:
         if (image.labels or {}).get(ROOTLESS_IMAGE) == "1":
             return ROOTLESS_TAG
         raise SetupError(f"{ROOTLESS_TAG} exists but the course did not build it; it is left alone")
-    context = io.BytesIO()
-    with tarfile.open(fileobj=context, mode="w") as tar:
-        data = DOCKERFILE.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    context.seek(0)
-    try:  # apt reaches the Debian mirror through the host's network
-        client.images.build(fileobj=context, custom_context=True, tag=ROOTLESS_TAG, network_mode="host", rm=True, forcerm=True)
+    try:  # apt reaches the Debian mirror through the host's network; docker-py makes the build context
+        client.images.build(fileobj=io.BytesIO(DOCKERFILE.encode()), tag=ROOTLESS_TAG, network_mode="host", rm=True, forcerm=True)
     except docker.errors.BuildError as err:
         raise SetupError(f"building {ROOTLESS_TAG} failed: {err}") from err
     return ROOTLESS_TAG

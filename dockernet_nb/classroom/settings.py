@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dockernet_nb.engine.labels import COURSE
+from dockernet_nb.engine.spawn.common import write_private
 from dockernet_nb.engine.spawn.dind import Limits
 from dockernet_nb.engine.spawn.transfer import CORE_IMAGES
 from dockernet_nb.errors import InvalidInput
@@ -131,9 +132,7 @@ class ClassSettings:
     def save(self) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o711)
         path = self.settings_file
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the admin token
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(dataclasses.asdict(self), out, indent=1)
+        write_private(path, json.dumps(dataclasses.asdict(self), indent=1).encode())  # holds the admin token
         return path
 
     def validate(self) -> ClassSettings:

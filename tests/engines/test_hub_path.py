@@ -24,6 +24,7 @@ import pytest
 
 from dockernet_nb.engine.images import CATALOG, registry
 from dockernet_nb.engine.spawn import dind
+from dockernet_nb.engine.spawn.engines_network import engines_network
 
 HUB_IMAGES = {"dockernet-nb/busybox:1": "library/busybox:1.36", "dockernet-nb/debian:1": "library/debian:bookworm-slim"}
 
@@ -41,7 +42,7 @@ def hub_stand_in(host, engine_image, tmp_path):
     binary = shutil.which("docker-registry")
     if binary is None:
         pytest.fail("docker-registry is missing: apt-get install docker-registry (./course test installs it).")
-    network = host.networks.get(dind._engines_network(host, internal=True))
+    network = host.networks.get(engines_network(host, internal=True))
     gateway = network.attrs["IPAM"]["Config"][0]["Gateway"]
     address = f"{gateway}:5000"
     config = tmp_path / "config.yml"

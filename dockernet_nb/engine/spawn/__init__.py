@@ -3,7 +3,8 @@
 - :mod:`.mirror`: the Debian mirror apt uses here (or ``DOCKERNET_NB_DEBIAN_MIRROR``), for debootstrap.
 - :mod:`.forky`: the forky debootstrap tree and the course image ``dockernet-nb/engine:1`` made from it.
 - :mod:`.dind`: engine containers on the host engine (docker-in-docker), reached over TCP: the shape
-  for classroom engines and remote-engine tests;
+  for classroom engines and remote-engine tests (their handles in :mod:`.dind_handle`, the network
+  they join in :mod:`.engines_network`);
 - :mod:`.nodes`: the multi-host lesson's nodes, dind engines labelled with the kernel's session,
   started in parallel and removed whole (:func:`remove_stale_nodes` for ``dockernet-nb clean``).
 - :mod:`.local`: the tree as a *local* engine in namespaces of its own: what a Linux learner has, for

@@ -1,4 +1,5 @@
-"""What every engine module shares: labels, errors, places on disk, and the host engine's client.
+"""What every engine module shares: labels, errors, places on disk (and writing private files there),
+the host engine's client, and picking a free subnet for a network of the course's.
 
 The course creates engines with broad privileges (docker-in-docker) and namespaces of its own (the
 local engine), so everything it makes carries the course label plus a label naming what it is; the
@@ -32,9 +33,13 @@ __all__ = [
     "EngineStartError",
     "check_name",
     "course_labels",
+    "free_subnet",
+    "gateway_ipam",
     "host_client",
     "is_course",
+    "network_named",
     "state_root",
+    "write_private",
 ]
 
 # What an engine object is, next to the course label COURSE="1":
@@ -114,3 +119,46 @@ def ipv4_subnets_in_use(client: docker.DockerClient) -> list[ipaddress.IPv4Netwo
                 if isinstance(subnet, ipaddress.IPv4Network):
                     found.append(subnet)
     return found
+
+
+def network_named(client: docker.DockerClient, name: str) -> docker.models.networks.Network | None:
+    """The network called ``name`` on the engine, whoever made it; None when there is none."""
+    try:
+        return client.networks.get(name)
+    except docker.errors.NotFound:
+        return None
+
+
+def free_subnet(
+    client: docker.DockerClient, first: ipaddress.IPv4Network, within: ipaddress.IPv4Network, purpose: str
+) -> ipaddress.IPv4Network:
+    """A /24 that no network on the engine overlaps: ``first`` if free, else the first free one in ``within``.
+
+    Raises :class:`EngineError` ("no free /24 in ``within`` for ``purpose``") when there is none.
+    """
+    taken = ipv4_subnets_in_use(client)
+    candidates = [first, *within.subnets(new_prefix=24)]
+    subnet = next((s for s in candidates if not any(s.overlaps(t) for t in taken)), None)
+    if subnet is None:
+        raise EngineError(f"no free /24 in {within} for {purpose}")
+    return subnet
+
+
+def gateway_ipam(subnet: ipaddress.IPv4Network) -> docker.types.IPAMConfig:
+    """A network's address plan: ``subnet``, with its first address as the gateway."""
+    return docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet), gateway=str(subnet[1]))])
+
+
+def write_private(path: Path, data: bytes, *, mode: int | None = None, owner: int | None = None) -> None:
+    """Write ``path`` (and its folder) so that no one else can read it meanwhile: made 0o600 from the start.
+
+    ``mode``: what it becomes once written (None: left as it is); ``owner``: a uid to hand it to.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    if owner is not None and hasattr(os, "chown"):
+        os.chown(path, owner, owner)
+    if mode is not None:
+        os.chmod(path, mode)

@@ -30,40 +30,40 @@ engine then puts its containers' groups *inside* the engine container's own grou
 kernel counts them against the engine's limits; without limits they stay beside it as before.
 ``network`` and ``ip`` put the engine on a network of the caller's at a fixed address (the address
 is in the server certificate).
+
+Here: the engine container's options, starting it, stopping and removing it. The handle and reaching
+a running engine are in :mod:`.dind_handle`, the engines network in :mod:`.engines_network` (``PORT``,
+``NETWORK``, :class:`DindEngine` and :func:`reach_engine` are importable from here as well).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import ipaddress
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import docker
 import docker.errors
-import requests.exceptions
-from docker.models.containers import Container
 from docker.types import Mount
 
-from dockernet_nb.engine.spawn.common import (
-    ENGINE,
-    ENGINE_NETWORK,
-    EngineNameInUse,
-    EngineStartError,
-    check_name,
-    course_labels,
-    host_client,
-    ipv4_subnets_in_use,
-    is_course,
+from dockernet_nb.engine.spawn.common import EngineStartError, check_name, host_client
+from dockernet_nb.engine.spawn.dind_handle import (
+    PORT,
+    DindEngine,
+    engine_container_name,
+    engine_handle,
+    engine_labels,
+    own_container,
+    own_volume,
+    reach_engine,
 )
+from dockernet_nb.engine.spawn.engines_network import NETWORK, engines_network
 from dockernet_nb.engine.spawn.forky import ENGINE_TAG, ensure_engine_image, find_engine_image
 from dockernet_nb.engine.spawn.tls import SERVER_MOUNT, TLS_PORT, EngineTls
-from dockernet_nb.engine.spawn.transfer import CopyReport, copy_images
-from dockernet_nb.errors import ContainerNotFound, EngineError
+from dockernet_nb.errors import EngineError
 
 __all__ = [
     "NETWORK",
@@ -78,15 +78,10 @@ __all__ = [
     "stop_engine",
 ]
 
-NETWORK = "dockernet-nb-engines"
-PORT = 2375
 # Inner engines: their own pool and default bridge, clear of the host's course pool 172.24.0.0/13 and
 # of the engines network (picked in 172.16.0.0/16, a range Docker's default pools never hand out).
 INNER_POOL = "base=172.20.0.0/14,size=24"
 INNER_BIP = "172.23.255.1/24"
-NETWORK_RANGE = ipaddress.ip_network("172.16.0.0/16")
-NETWORK_FIRST = ipaddress.ip_network("172.16.200.0/24")
-_NETWORK_LOCK = threading.Lock()
 
 # Runs as the container's command, before dockerd. "$@" is dockerd's command line.
 ENTRYPOINT = r"""
@@ -123,188 +118,6 @@ class Limits:
 
     def host_config(self) -> dict[str, object]:
         return {"mem_limit": self.memory, "memswap_limit": self.memory, "pids_limit": self.pids, "cpu_shares": self.cpu_shares}
-
-
-@dataclasses.dataclass(frozen=True)
-class DindEngine:
-    """A running engine container and how to reach its engine."""
-
-    name: str
-    container: str  # the container's name on the host engine
-    volume: str
-    address: str  # the container's address on its network
-    docker_host: str  # e.g. tcp://172.16.200.2:2375 (2376 with TLS)
-    version: str  # the inner engine's version, e.g. "28.5.2"
-    started_seconds: float = 0.0  # from create to the first answer (0.0 when reached, not started)
-    tls: EngineTls | None = None  # the engine's certificates when it checks client certificates
-
-    def client(self, *, timeout: int = 120) -> docker.DockerClient:
-        if self.tls is not None:
-            return self.tls.client(self.docker_host, timeout=timeout)
-        return docker.DockerClient(base_url=self.docker_host, timeout=timeout)
-
-    def env(self) -> dict[str, str]:
-        """What a notebook kernel or a test run needs to use this engine."""
-        if self.tls is not None:
-            return {"DOCKER_HOST": self.docker_host, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(self.tls.client_dir)}
-        return {"DOCKER_HOST": self.docker_host}
-
-    def load(self, tags: Sequence[str], *, source: docker.DockerClient | None = None) -> CopyReport:
-        """Copy course images from the host engine into this one (only those it lacks)."""
-        return copy_images(tags, target=self.client(timeout=600), source=source)
-
-
-def _container_name(name: str) -> str:
-    return f"dockernet-nb-engine-{name}"
-
-
-def _volume_name(name: str) -> str:
-    return f"dockernet-nb-engine-{name}-data"
-
-
-def _labels(name: str, extra: Mapping[str, str] | None) -> dict[str, str]:
-    """The engine labels, plus ``extra`` (which may name the object for learners, never re-label the engine)."""
-    return {**course_labels(ENGINE, name), **(extra or {}), ENGINE: name}
-
-
-def _own_container(client: docker.DockerClient, name: str) -> Container | None:
-    """The course's engine container ``name``, None when absent; a learner's container there is an error."""
-    try:
-        container = client.containers.get(_container_name(name))
-    except docker.errors.NotFound:
-        return None
-    if not is_course(container.labels, ENGINE, name):
-        raise EngineNameInUse(
-            f"a container named {_container_name(name)} exists but the course did not create it; it is left "
-            f"alone. Rename it (`docker rename {_container_name(name)} something-else`) or pick another engine name."
-        )
-    return container
-
-
-def _own_volume(
-    client: docker.DockerClient, name: str, *, create: bool, labels: Mapping[str, str] | None = None
-) -> str | None:
-    volume_name = _volume_name(name)
-    try:
-        volume = client.volumes.get(volume_name)
-    except docker.errors.NotFound:
-        if not create:
-            return None
-        client.volumes.create(volume_name, labels=_labels(name, labels))
-        return volume_name
-    if not is_course(volume.attrs.get("Labels"), ENGINE, name):
-        raise EngineNameInUse(
-            f"a volume named {volume_name} exists but the course did not create it; it is left alone. "
-            f"Pick another engine name, or remove it yourself if it is yours to lose (`docker volume rm {volume_name}`)."
-        )
-    return volume_name
-
-
-def _engines_network(client: docker.DockerClient, *, internal: bool) -> str:
-    """The course network for engine containers: reused when the course made it, else created."""
-    with _NETWORK_LOCK:  # engines started in parallel threads create it once
-        return _find_or_create_network(client, internal=internal)
-
-
-def _find_or_create_network(client: docker.DockerClient, *, internal: bool) -> str:
-    try:
-        network = client.networks.get(NETWORK)
-    except docker.errors.NotFound:
-        network = None
-    if network is not None:
-        if not is_course(network.attrs.get("Labels"), ENGINE_NETWORK):
-            raise EngineNameInUse(
-                f"a network named {NETWORK} exists but the course did not create it; it is left alone."
-            )
-        return NETWORK
-    taken = ipv4_subnets_in_use(client)
-    candidates = [NETWORK_FIRST, *NETWORK_RANGE.subnets(new_prefix=24)]
-    subnet = next((s for s in candidates if not any(s.overlaps(t) for t in taken)), None)
-    if subnet is None:
-        raise EngineError(f"no free /24 in {NETWORK_RANGE} for the engines network")
-    ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet), gateway=str(subnet[1]))])
-    try:
-        client.networks.create(
-            NETWORK,
-            driver="bridge",
-            internal=internal,
-            ipam=ipam,
-            labels=course_labels(ENGINE_NETWORK, "engines"),
-            check_duplicate=True,
-        )
-    except docker.errors.APIError as err:
-        # Another thread or process created it meanwhile: Docker says 409 (same name) or, when both
-        # picked the same free subnet, 403 "Pool overlaps". Either way the network now exists.
-        made = _wait_for_network(client)
-        if made is None or not is_course(made.attrs.get("Labels"), ENGINE_NETWORK):
-            raise EngineError(f"the host engine refused the engines network {NETWORK} ({subnet}): {err}") from err
-    return NETWORK
-
-
-def _wait_for_network(client: docker.DockerClient, seconds: float = 5) -> docker.models.networks.Network | None:
-    """The engines network once another creator's request has finished (its pool is taken before it exists)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return client.networks.get(NETWORK)
-        except docker.errors.NotFound:
-            if time.monotonic() > deadline:
-                return None
-            time.sleep(0.1)
-
-
-def _address(container: Container) -> str:
-    """The container's address on the engines network, else on the first network it is on."""
-    container.reload()
-    networks: dict[str, dict[str, str]] = container.attrs["NetworkSettings"]["Networks"] or {}
-    chosen = networks.get(NETWORK) or next(iter(networks.values()), {})
-    return str(chosen.get("IPAddress", ""))
-
-
-def _published(container: Container) -> str | None:
-    ports = (container.attrs["NetworkSettings"].get("Ports") or {}).get(f"{PORT}/tcp") or []
-    return ports[0]["HostPort"] if ports else None
-
-
-def _wait(container: Container, docker_host: str, *, timeout: float, tls: EngineTls | None = None) -> str:
-    """Poll the inner engine until it answers; its version. On failure, the end of its log says why."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with (
-            contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException, OSError),
-            contextlib.closing(
-                tls.client(docker_host, timeout=3) if tls is not None else docker.DockerClient(base_url=docker_host, timeout=3)
-            ) as probe,
-        ):
-            return str(probe.version().get("Version", "unknown"))
-        container.reload()
-        if container.status not in ("created", "running") or time.monotonic() > deadline:
-            why = (
-                f"exited ({container.attrs['State'].get('ExitCode')})"
-                if container.status == "exited"
-                else f"gave no answer in {timeout:.0f} s"
-            )
-            tail = container.logs(tail=25).decode(errors="replace")
-            raise EngineStartError(
-                f"the engine in {container.name} {why} at {docker_host}; the end of its log:\n{tail}"
-            )
-        time.sleep(0.25)
-
-
-def _handle(
-    name: str,
-    container: Container,
-    *,
-    client: docker.DockerClient,
-    timeout: float,
-    started: float | None,
-    tls: EngineTls | None = None,
-) -> DindEngine:
-    port = _published(container)
-    host = f"tcp://127.0.0.1:{port}" if port else f"tcp://{_address(container)}:{TLS_PORT if tls else PORT}"
-    version = _wait(container, host, timeout=timeout, tls=tls)
-    seconds = time.monotonic() - started if started is not None else 0.0
-    return DindEngine(name, container.name, _volume_name(name), _address(container), host, version, seconds, tls)
 
 
 def _hidden_addresses(client: docker.DockerClient) -> bool:
@@ -356,11 +169,11 @@ def start_engine(
     client = client or host_client()
     if tls is not None and publish:
         raise EngineError("a TLS engine is reached at its own address; it cannot also be published")
-    running = _own_container(client, name)
+    running = own_container(client, name)
     if running is not None and running.status == "running":
         if on_started is not None:
             on_started()
-        engine = _handle(name, running, client=client, timeout=timeout, started=None, tls=tls)
+        engine = engine_handle(name, running, client=client, timeout=timeout, started=None, tls=tls)
         if images:
             engine.load(images)
         return engine
@@ -372,10 +185,10 @@ def start_engine(
         ensure_engine_image(tag=image, client=client)
     if publish is None:
         publish = tls is None and network is None and _hidden_addresses(client)
-    volume = _own_volume(client, name, create=True, labels=labels)
+    volume = own_volume(client, name, create=True, labels=labels)
     own_network = network is None  # the course's engines network, which another cleanup may remove meanwhile
     if network is None:
-        network = _engines_network(client, internal=internal and not publish)
+        network = engines_network(client, internal=internal and not publish)
     cgroup_v2 = str(client.info().get("CgroupVersion", "1")) == "2"
     mounts = [Mount("/var/lib/docker", volume, type="volume")]
     if not cgroup_v2:
@@ -390,7 +203,7 @@ def start_engine(
     if limits is not None:  # the entrypoint nests the inner groups inside this container's own (v1)
         environment["DNB_NEST_CGROUPS"] = "1"
     elif not cgroup_v2:  # v1 shows the host's whole hierarchy: keep the inner containers' groups apart
-        dockerd.append(f"--cgroup-parent=/{_container_name(name)}")
+        dockerd.append(f"--cgroup-parent=/{engine_container_name(name)}")
     started = time.monotonic()
     api = client.api
 
@@ -418,9 +231,9 @@ def start_engine(
         return api.create_container(
             image,
             ["sh", "-c", ENTRYPOINT, "dind", *dockerd],
-            name=_container_name(name),
+            name=engine_container_name(name),
             hostname=hostname or name,
-            labels=_labels(name, labels),
+            labels=engine_labels(name, labels),
             environment=environment,
             ports=[PORT] if publish else None,
             host_config=host_config,
@@ -445,7 +258,7 @@ def start_engine(
             if not own_network:
                 raise
             # Another process's cleanup removed the engines network, unused, a moment ago: make it again.
-            network = _engines_network(client, internal=internal and not publish)
+            network = engines_network(client, internal=internal and not publish)
             created = create(drop)
         api.start(created["Id"])
         if on_started is not None:
@@ -457,7 +270,7 @@ def start_engine(
                 api.remove_container(created["Id"], force=True)
         raise EngineStartError(f"the host engine refused to start engine {name}: {err}") from err
     try:
-        engine = _handle(name, container, client=client, timeout=timeout, started=started, tls=tls)
+        engine = engine_handle(name, container, client=client, timeout=timeout, started=started, tls=tls)
     except EngineStartError:
         container.remove(force=True)
         raise
@@ -466,24 +279,11 @@ def start_engine(
     return engine
 
 
-def reach_engine(
-    name: str = "e28", *, timeout: float = 30, client: docker.DockerClient | None = None, tls: EngineTls | None = None
-) -> DindEngine:
-    """The running engine ``name`` (``tls``: its certificates, when it was started with them);
-    :class:`ContainerNotFound` when it does not run."""
-    check_name(name)
-    client = client or host_client()
-    container = _own_container(client, name)
-    if container is None or container.status != "running":
-        raise ContainerNotFound(f"engine {name} does not run; start it with start_engine({name!r})")
-    return _handle(name, container, client=client, timeout=timeout, started=None, tls=tls)
-
-
 def stop_engine(name: str = "e28", *, client: docker.DockerClient | None = None) -> bool:
     """Remove engine ``name``'s container (its volume, with the inner images, stays). False if none."""
     check_name(name)
     client = client or host_client()
-    container = _own_container(client, name)
+    container = own_container(client, name)
     if container is None:
         return False
     with contextlib.suppress(docker.errors.NotFound):
@@ -496,7 +296,7 @@ def remove_cgroups(name: str) -> None:
     """On cgroup v1 the inner engine made its containers' groups under the host's hierarchy (see
     ``--cgroup-parent``); once the engine is gone they are empty and are removed. Never forced: rmdir
     refuses a group that still has processes. Nothing to do for a remote host engine or on v2."""
-    groups = list(Path("/sys/fs/cgroup").glob(f"*/{_container_name(name)}"))
+    groups = list(Path("/sys/fs/cgroup").glob(f"*/{engine_container_name(name)}"))
     for _ in range(100):  # the engine's processes may take a few seconds to die under load
         for group in groups:
             for folder, _, _ in os.walk(group, topdown=False):  # children before parents
@@ -512,7 +312,7 @@ def remove_engine(name: str = "e28", *, client: docker.DockerClient | None = Non
     """Remove engine ``name``'s container and its volume. False when neither existed."""
     client = client or host_client()
     stopped = stop_engine(name, client=client)
-    volume = _own_volume(client, name, create=False)
+    volume = own_volume(client, name, create=False)
     if volume is not None:
         with contextlib.suppress(docker.errors.NotFound):
             client.volumes.get(volume).remove(force=True)

@@ -28,6 +28,8 @@ import docker
 import docker.constants
 import docker.tls
 
+from dockernet_nb.engine.spawn.common import write_private
+
 __all__ = ["EngineTls", "TLS_PORT", "make_engine_tls", "remove_engine_tls"]
 
 TLS_PORT = 2376  # Docker's port for an engine that checks client certificates
@@ -92,16 +94,6 @@ def _pem_key(key: Any) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-
-
-def _write(path: Path, data: bytes, mode: int, owner: int | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    if owner is not None and hasattr(os, "chown"):
-        os.chown(path, owner, owner)
-    os.chmod(path, mode)
 
 
 def make_engine_tls(
@@ -174,12 +166,12 @@ def make_engine_tls(
     tls.folder.mkdir(parents=True, mode=0o700)
     tls.server_dir.mkdir(mode=0o700)
     tls.client_dir.mkdir(mode=0o700)
-    _write(tls.server_dir / "ca.pem", ca_pem, 0o444)
-    _write(tls.server_dir / "server-cert.pem", server.public_bytes(serialization.Encoding.PEM), 0o444)
-    _write(tls.server_dir / "server-key.pem", _pem_key(server_key), 0o400)
-    _write(tls.client_dir / "ca.pem", ca_pem, 0o444, client_owner)
-    _write(tls.client_dir / "cert.pem", client.public_bytes(serialization.Encoding.PEM), 0o444, client_owner)
-    _write(tls.client_dir / "key.pem", _pem_key(client_key), 0o400, client_owner)
+    write_private(tls.server_dir / "ca.pem", ca_pem, mode=0o444)
+    write_private(tls.server_dir / "server-cert.pem", server.public_bytes(serialization.Encoding.PEM), mode=0o444)
+    write_private(tls.server_dir / "server-key.pem", _pem_key(server_key), mode=0o400)
+    write_private(tls.client_dir / "ca.pem", ca_pem, mode=0o444, owner=client_owner)
+    write_private(tls.client_dir / "cert.pem", client.public_bytes(serialization.Encoding.PEM), mode=0o444, owner=client_owner)
+    write_private(tls.client_dir / "key.pem", _pem_key(client_key), mode=0o400, owner=client_owner)
     if client_owner is not None and hasattr(os, "chown"):
         os.chown(tls.client_dir, client_owner, client_owner)
         os.chmod(tls.folder, 0o711)  # the owner of client/ may pass through; nobody may list
