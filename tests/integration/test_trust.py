@@ -29,7 +29,9 @@ pytestmark = pytest.mark.usefixtures("fresh")
 
 
 def _iptables(container) -> str:
-    return container.exec_run(["iptables-save"]).output.decode()
+    # The rules only: iptables-save's "# Generated ... on <time>" comments change from second to second.
+    saved = container.exec_run(["iptables-save"]).output.decode()
+    return "\n".join(line for line in saved.splitlines() if not line.startswith("#"))
 
 
 @pytest.fixture
