@@ -131,7 +131,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.swarm import stop_node as stop_node
     from dockernet_nb.verbs.swarm import swarm_init as swarm_init
     from dockernet_nb.verbs.swarm import swarm_nodes as swarm_nodes
-    from dockernet_nb.verbs.swarm import swarm_topology as swarm_topology
+    from dockernet_nb.verbs.swarm_topology import swarm_topology as swarm_topology
     from dockernet_nb.verbs.tcp import tcp_request as tcp_request
     from dockernet_nb.verbs.terminal import terminal as terminal
     from dockernet_nb.verbs.topology import topology as topology
@@ -206,7 +206,7 @@ _VERBS = {
     "reach_service": "verbs.services",
     "ipvs_support": "verbs.services",
     "node_requests": "verbs.services",
-    "swarm_topology": "verbs.swarm",
+    "swarm_topology": "verbs.swarm_topology",
     "create_overlay": "verbs.overlay",
     "node_networks": "verbs.overlay",
     "node_run": "verbs.overlay",
