@@ -53,9 +53,6 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.break_fix import check_fix as check_fix
     from dockernet_nb.verbs.break_fix import explain_fault as explain_fault
     from dockernet_nb.verbs.break_fix import fault_hint as fault_hint
-    from dockernet_nb.verbs.capture import capture as capture
-    from dockernet_nb.verbs.capture import ladder as ladder
-    from dockernet_nb.verbs.capture import save_pcap as save_pcap
     from dockernet_nb.verbs.capture import start_capture as start_capture
     from dockernet_nb.verbs.capture import stop_capture as stop_capture
     from dockernet_nb.verbs.cleanup import cleanup as cleanup
@@ -105,6 +102,9 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.overlay import node_routes as node_routes
     from dockernet_nb.verbs.overlay import node_run as node_run
     from dockernet_nb.verbs.packet_path import packet_path as packet_path
+    from dockernet_nb.verbs.packets import capture as capture
+    from dockernet_nb.verbs.packets import ladder as ladder
+    from dockernet_nb.verbs.packets import save_pcap as save_pcap
     from dockernet_nb.verbs.plumbing import bridge_fdb as bridge_fdb
     from dockernet_nb.verbs.plumbing import bridge_links as bridge_links
     from dockernet_nb.verbs.plumbing import bridge_of as bridge_of
@@ -131,7 +131,7 @@ if TYPE_CHECKING:
     from dockernet_nb.verbs.swarm import stop_node as stop_node
     from dockernet_nb.verbs.swarm import swarm_init as swarm_init
     from dockernet_nb.verbs.swarm import swarm_nodes as swarm_nodes
-    from dockernet_nb.verbs.swarm import swarm_topology as swarm_topology
+    from dockernet_nb.verbs.swarm_topology import swarm_topology as swarm_topology
     from dockernet_nb.verbs.tcp import tcp_request as tcp_request
     from dockernet_nb.verbs.terminal import terminal as terminal
     from dockernet_nb.verbs.topology import topology as topology
@@ -193,9 +193,9 @@ _VERBS = {
     "host_routes": "verbs.plumbing",
     "start_capture": "verbs.capture",
     "stop_capture": "verbs.capture",
-    "capture": "verbs.capture",
-    "save_pcap": "verbs.capture",
-    "ladder": "verbs.capture",
+    "capture": "verbs.packets",
+    "save_pcap": "verbs.packets",
+    "ladder": "verbs.packets",
     "start_nodes": "verbs.swarm",
     "swarm_init": "verbs.swarm",
     "swarm_nodes": "verbs.swarm",
@@ -206,7 +206,7 @@ _VERBS = {
     "reach_service": "verbs.services",
     "ipvs_support": "verbs.services",
     "node_requests": "verbs.services",
-    "swarm_topology": "verbs.swarm",
+    "swarm_topology": "verbs.swarm_topology",
     "create_overlay": "verbs.overlay",
     "node_networks": "verbs.overlay",
     "node_run": "verbs.overlay",

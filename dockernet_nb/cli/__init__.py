@@ -1,8 +1,9 @@
 """The `dockernet-nb` command: lab | reset | engine | images | doctor | clean | record | progress | classroom.
 
-One module per command, each with ``add(commands)`` (its arguments) and ``run(args)`` (what it does,
-returning a process exit code). Commands import what they need when they run, so `dockernet-nb
---help` stays quick. ``python -m dockernet_nb.cli`` is the same command.
+One module per command, each with ``add(commands)`` (its parser and arguments) and ``run(args)`` (what
+it does, returning a process exit code), which :func:`build_parser` makes the command's action.
+Commands import what they need when they run, so `dockernet-nb --help` stays quick. ``python -m
+dockernet_nb.cli`` is the same command.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "no_engine"]
 
 COMMANDS = ("lab", "reset", "engine", "images", "doctor", "clean", "record", "progress", "classroom")
 
@@ -28,8 +29,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dockernet-nb {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"dockernet_nb.cli.{name}").add(commands)
+        module = importlib.import_module(f"dockernet_nb.cli.{name}")
+        module.add(commands)
+        commands.choices[name].set_defaults(func=module.run)
     return parser
+
+
+def no_engine() -> bool:
+    """Whether no Docker engine answers; if none does, say how to get one (the command then exits 1)."""
+    from dockernet_nb.engine.connection import answers, how_to_get_an_engine
+
+    if answers():
+        return False
+    print(how_to_get_an_engine())
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

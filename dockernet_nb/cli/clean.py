@@ -16,17 +16,15 @@ def add(commands) -> None:
         help="every course container and network, running kernels' too, and the engines the course started (with their volumes)",
     )
     parser.add_argument("--dry-run", action="store_true", help="list, remove nothing")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from dockernet_nb.engine.connection import answers, how_to_get_an_engine
+    from dockernet_nb.cli import no_engine
     from dockernet_nb.engine.sweep import course_objects, host_rule_objects, remove_objects
 
-    if not answers():
-        print(how_to_get_an_engine())
+    if no_engine():
         return 1
     _nodes(args)
     scope = "all" if args.all else "stale"

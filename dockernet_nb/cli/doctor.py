@@ -94,10 +94,9 @@ def lesson_notes(kind: Any, mode: str, host_network_lessons: Sequence[str] = ())
 
 
 def add(commands) -> None:
-    parser = commands.add_parser(
+    commands.add_parser(
         "doctor", help="the engine and its kind, the mode the lessons run in, the images, and what differs here"
     )
-    parser.set_defaults(func=run)
 
 
 def _forced_mode() -> str:

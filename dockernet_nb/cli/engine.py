@@ -8,7 +8,6 @@ import argparse
 def add(commands) -> None:
     parser = commands.add_parser("engine", help="make sure a Docker engine answers (installs and starts one on Debian as root)")
     parser.add_argument("--stop", action="store_true", help="stop the dockerd this command started, and only that one")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,15 +11,13 @@ def add(commands) -> None:
     parser.add_argument("--source", choices=["auto", "registry", "offline", "hub"], default="auto")
     parser.add_argument("--list", action="store_true", help="show the course images and whether they are present")
     parser.add_argument("--publish", metavar="REGISTRY", help="push the course images to a registry (host:port)")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from dockernet_nb.cli import no_engine
     from dockernet_nb.engine import images
-    from dockernet_nb.engine.connection import answers, how_to_get_an_engine
 
-    if not answers():
-        print(how_to_get_an_engine())
+    if no_engine():
         return 1
     if args.publish:
         from dockernet_nb.display.progress import print_report

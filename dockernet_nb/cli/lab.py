@@ -43,7 +43,6 @@ def add(commands) -> None:
     parser.add_argument("--copy-only", action="store_true", help="only copy the lessons into the workspace; no engine, images or JupyterLab")
     parser.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser (open the printed link yourself)")
     parser.add_argument("--port", type=int, default=8888, help="JupyterLab's port on 127.0.0.1 (default 8888, or the next free one)")
-    parser.set_defaults(func=run)
 
 
 def _say(line: str) -> None:

@@ -8,7 +8,6 @@ import argparse
 def add(commands) -> None:
     parser = commands.add_parser("progress", help="show which lessons and exercises you have done")
     parser.add_argument("--json", action="store_true", help="print the progress file itself")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,7 +21,6 @@ def add(commands) -> None:
         help="record on a local Engine 28 started for the purpose (Linux, root; built from Debian's testing suite)",
     )
     parser.add_argument("--engine-name", default="record", help="the local engine's name (two recordings at once need two)")
-    parser.set_defaults(func=run)
 
 
 def _start_nodes(notebooks: list[str]) -> bool:
@@ -61,11 +60,10 @@ def run(args: argparse.Namespace) -> int:
     if args.local_engine:
         return _record_on_local_engine(args)
 
-    from dockernet_nb.engine.connection import answers, how_to_get_an_engine
+    from dockernet_nb.cli import no_engine
     from dockernet_nb.recorder import record_notebook
 
-    if not answers():
-        print(how_to_get_an_engine())
+    if no_engine():
         return 1
     paths = args.notebooks or sorted(glob.glob("notebooks/*.ipynb"))
     if not paths:

@@ -14,7 +14,6 @@ def add(commands) -> None:
     parser.add_argument("lessons", nargs="*", metavar="LESSON", help="a lesson: 01, 01-bridge-networks, bridge-networks ...")
     parser.add_argument("--all", action="store_true", help="every lesson")
     parser.add_argument("--dir", metavar="DIR", help="the workspace folder (default: ~/dockernet-nb, or DOCKERNET_NB_WORKSPACE)")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

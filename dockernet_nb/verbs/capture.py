@@ -7,8 +7,9 @@ the file, removes the capture container and returns a frame: one row per packet,
 :mod:`dockernet_nb.parsers.pcap` plus ``from`` and ``to``, the hosts of the topology that sent and
 received it (a container's name, ``host`` for a network's gateway, ``Docker DNS`` for 127.0.0.11).
 The capture file itself stays with the frame (``frame.attrs["pcap"]``, base64, so a recording holds
-it as plain data): :func:`save_pcap` writes it for Wireshark, and :func:`ladder` draws the packets
-as a sequence diagram. ``with dnb.capture(target) as cap: ...`` does both steps around a block.
+it as plain data). What a lesson does with the packets is in :mod:`.packets`: ``with dnb.capture(target)
+as cap: ...`` does both steps around a block, :func:`save_pcap` writes the file for Wireshark and
+:func:`ladder` draws the packets as a sequence diagram.
 
 The capture container has no capabilities but two: ``NET_RAW`` (tcpdump's raw socket) and
 ``SETGID``. Debian's tcpdump switches to another user once its socket is open; ``-Z root`` keeps it
@@ -20,9 +21,9 @@ for its statistics.
 
 Example::
 
-    >>> with dnb.capture("alice") as cap:                                   # doctest: +SKIP
-    ...     dnb.exec("alice", "ping -c 1 web")
-    >>> cap.packets[["from", "to", "protocol", "summary"]]                  # doctest: +SKIP
+    >>> cap = dnb.start_capture("alice")                                    # doctest: +SKIP
+    >>> dnb.exec("alice", "ping -c 1 web")                                  # doctest: +SKIP
+    >>> dnb.stop_capture(cap)[["from", "to", "protocol", "summary"]]        # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -32,14 +33,10 @@ import io
 import re
 import tarfile
 import time
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.display.ladder import draw_ladder, ladder_alt
-from dockernet_nb.display.picture import Picture
 from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.objects import find_container
@@ -59,7 +56,7 @@ from dockernet_nb.replay import recordable
 from dockernet_nb.verbs import containers
 from dockernet_nb.verbs.common import Container, name_of, remove_quietly
 
-__all__ = ["start_capture", "stop_capture", "capture", "save_pcap", "ladder", "Capture", "DOCKER_DNS", "HOST"]
+__all__ = ["start_capture", "stop_capture", "DOCKER_DNS", "HOST"]
 
 CAPTURE_FILE = "/tmp/capture.pcap"
 READY = "listening on"
@@ -361,90 +358,3 @@ def stop_capture(capture: CaptureHandle) -> pd.DataFrame:
             f"to or from {capture.target}? Start it again, then run the cell that makes traffic, then stop it."
         )
     return frame
-
-
-class Capture:
-    """``with dnb.capture(target) as cap:``: a capture around a block; ``cap.packets`` after it."""
-
-    def __init__(self, target: Container, capture_filter: str, timeout: float) -> None:
-        self.target, self.filter, self.timeout = target, capture_filter, timeout
-        self.handle: CaptureHandle | None = None
-        self.packets: pd.DataFrame | None = None
-
-    def __enter__(self) -> Capture:
-        self.handle = start_capture(self.target, filter=self.filter, timeout=self.timeout)
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        assert self.handle is not None
-        if kind is None:
-            self.packets = stop_capture(self.handle)
-            return
-        try:  # the block failed: take the capture down, and let the block's error be the one shown
-            stop_capture(self.handle)
-        except DockernetError:
-            pass
-
-    def __repr__(self) -> str:
-        if self.packets is None:
-            return f"Capture of {name_of(self.target)} (no packets yet: they arrive when the with-block ends)"
-        return repr(self.packets)
-
-    def _repr_html_(self) -> str | None:
-        return None if self.packets is None else self.packets._repr_html_()
-
-
-def capture(target: Container, *, filter: str = "", timeout: float = 120) -> Capture:  # noqa: A002 - tcpdump's word
-    """A capture around a ``with`` block: started before the block, stopped after it, packets in ``.packets``.
-
-    Same options as :func:`start_capture`. If the block raises, the capture is removed and the block's
-    error is the one you see. Example::
-
-        >>> with dnb.capture("alice", filter="icmp or arp") as cap:        # doctest: +SKIP
-        ...     dnb.exec("alice", "ping -c 1 web")
-        >>> cap.packets                                                     # doctest: +SKIP
-    """
-    return Capture(target, filter, timeout)
-
-
-def pcap_bytes(packets: pd.DataFrame | Capture) -> bytes:
-    """The capture file behind a frame from :func:`stop_capture` (or a filtered part of it)."""
-    frame = packets.packets if isinstance(packets, Capture) else packets
-    stored = getattr(frame, "attrs", {}).get("pcap")
-    if not isinstance(stored, str):
-        raise InvalidInput("These packets carry no capture file: pass the frame dnb.stop_capture returned (or cap.packets).")
-    return base64.b64decode(stored)
-
-
-def save_pcap(packets: pd.DataFrame | Capture, path: str | Path) -> Path:
-    """Write the capture file (every packet the capture saw, as tcpdump wrote it) to ``path`` for Wireshark.
-
-    A filtered frame still saves the whole capture: the file is what tcpdump wrote. Example::
-
-        >>> dnb.save_pcap(cap, "alice.pcap")                              # doctest: +SKIP
-        PosixPath('alice.pcap')
-    """
-    target = Path(path)
-    if target.suffix not in (".pcap", ".cap"):
-        raise InvalidInput(
-            f"Name the file with .pcap at the end (Wireshark opens it by that), like 'alice.pcap'; got {str(path)!r}."
-        )
-    target.write_bytes(pcap_bytes(packets))
-    return target
-
-
-def ladder(packets: pd.DataFrame | Capture, *, title: str | None = None, max_packets: int = 40) -> Picture:
-    """A sequence ("ladder") diagram of captured packets: one column per host, one arrow per packet, in time order.
-
-    Draws from the frame alone (no engine): its ``from``, ``to``, ``time``, ``protocol`` and the
-    per-protocol columns. Pass a filtered frame to draw only some packets; ``max_packets`` caps the
-    drawing. Example::
-
-        >>> dnb.ladder(cap.packets[cap.packets.protocol != "DNS"])           # doctest: +SKIP
-    """
-    frame = packets.packets if isinstance(packets, Capture) else packets
-    if frame is None or not isinstance(frame, pd.DataFrame):
-        raise InvalidInput("ladder draws the packets of a capture: pass cap.packets, or what dnb.stop_capture returned.")
-    figure = draw_ladder(frame, title=title, max_packets=max_packets)
-    docker = getattr(frame, "docker", ())
-    return Picture(figure, docker=tuple(docker), text=ladder_alt(frame, max_packets=max_packets))

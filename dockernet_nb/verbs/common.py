@@ -1,4 +1,4 @@
-"""What several verb modules share: names of handles, a container's addresses, failed helper commands."""
+"""What several verb modules share: names of handles, a container's addresses, failed helper commands, rule words."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ __all__ = [
     "checked_timeout",
     "remove_quietly",
     "check_ipv4",
+    "rule_words",
 ]
 
 Container = str | ContainerHandle
@@ -92,3 +93,20 @@ def check_ipv4(ip: str) -> None:
         ipaddress.IPv4Address(ip)
     except ValueError as e:
         raise InvalidInput(f"ip {ip!r} is not an IPv4 address; write it like '172.30.5.10'.") from e
+
+
+def rule_words(rule: str, form: str) -> tuple[list[str], list[str], list[str]]:
+    """An iptables rule ``-A CHAIN ...`` / ``-I CHAIN [n] ...`` -> (its words, ``[n]`` or ``[]``, the words after both).
+
+    ``form`` completes "Write the rule as iptables would..." in the error for a rule of another form.
+    """
+    try:
+        words = shlex.split(rule)
+    except ValueError as e:
+        raise InvalidInput(f"Could not split the rule {rule!r} into words ({e}); check its quotes.") from None
+    if len(words) < 3 or words[0] not in ("-A", "-I"):
+        raise InvalidInput(f"Write the rule as iptables would{form}; got {rule!r}.")
+    rest = words[2:]
+    if words[0] == "-I" and rest and rest[0].isdigit():
+        return words, [rest[0]], rest[1:]
+    return words, [], rest

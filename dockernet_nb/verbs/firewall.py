@@ -9,8 +9,6 @@ the engine just now. Example::
 
 from __future__ import annotations
 
-import shlex
-
 import pandas as pd
 
 from dockernet_nb.errors import InvalidInput
@@ -18,7 +16,7 @@ from dockernet_nb.parsers import iptables
 from dockernet_nb.records import CommandResult
 from dockernet_nb.replay import recordable
 from dockernet_nb.verbs import containers
-from dockernet_nb.verbs.common import Container, checked
+from dockernet_nb.verbs.common import Container, checked, rule_words
 
 __all__ = ["iptables_rules", "host_iptables_rules", "add_rule"]
 
@@ -96,15 +94,7 @@ def _check_form(rule: str) -> tuple[list[str], list[str]]:
 
     The second list starts with the chain: ``["-C", *it]`` tests for the rule, ``["-D", *it]`` deletes it.
     """
-    try:
-        words = shlex.split(rule)
-    except ValueError as e:
-        raise InvalidInput(f"Could not split the rule {rule!r} into words ({e}); check its quotes.") from None
-    if len(words) < 3 or words[0] not in ("-A", "-I"):
-        raise InvalidInput(f"Write the rule as iptables would after the table, e.g. '-A FORWARD -p tcp --dport 6379 -j REJECT'; got {rule!r}.")
-    rest = words[2:]
-    if words[0] == "-I" and rest and rest[0].isdigit():
-        rest = rest[1:]
+    words, _, rest = rule_words(rule, " after the table, e.g. '-A FORWARD -p tcp --dport 6379 -j REJECT'")
     return words, [words[1], *rest]
 
 

@@ -25,6 +25,7 @@ from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.errors import InvalidInput
 from dockernet_nb.parsers import iptables
 from dockernet_nb.replay import recordable
+from dockernet_nb.verbs.common import rule_words
 
 __all__ = ["host_rule", "remove_host_rule", "course_host_rules", "host_ip6tables_rules"]
 
@@ -65,19 +66,12 @@ def _checked(rule: str) -> tuple[list[str], list[str]]:
     """(the words that add the rule, the rule's spec without its verb: chain first); refuses what is not allowed."""
     if not isinstance(rule, str):
         raise InvalidInput(f"rule must be a string like '-I DOCKER-USER -s 172.24.0.3 -j DROP', got {rule!r}.")
-    try:
-        words = shlex.split(rule)
-    except ValueError as e:
-        raise InvalidInput(f"Could not split the rule {rule!r} into words ({e}); check its quotes.") from None
-    if len(words) < 3 or words[0] not in ("-A", "-I"):
-        raise InvalidInput(f"Write the rule as iptables would, starting with -I or -A and the chain, e.g. '-I DOCKER-USER -s 172.24.0.3 -j DROP'; got {rule!r}.")
+    words, position, rest = rule_words(
+        rule, ", starting with -I or -A and the chain, e.g. '-I DOCKER-USER -s 172.24.0.3 -j DROP'"
+    )
     chain = words[1]
     if chain not in CHAINS:
         raise InvalidInput(f"The course adds host rules to {' and '.join(CHAINS)} only (not {chain}): Docker rewrites its own chains.")
-    rest = words[2:]
-    position = []
-    if words[0] == "-I" and rest and rest[0].isdigit():
-        position, rest = [rest[0]], rest[1:]
     refused = sorted(set(rest) & _REFUSED | ({"comment"} if "comment" in rest else set()))
     if refused:
         raise InvalidInput(f"{', '.join(refused)} cannot be part of a host rule (the course adds its own comment to each).")

@@ -23,19 +23,22 @@ def address_of(container: Container, net: Net) -> str:
     return address
 
 
+def _ipv4(net: Net, which: str) -> str:
+    """A network's IPv4 ``which`` ("subnet" or "gateway"), from its IPAM configuration."""
+    subnet, gateway = ipam_of(find_network(net).attrs)
+    value = {"subnet": subnet, "gateway": gateway}[which]
+    if value is None:
+        raise InvalidInput(f"{net_name_of(net)} has no IPv4 {which}.")
+    return value
+
+
 @recordable
 def subnet_of(net: Net) -> str:
     """The IPv4 subnet of a course network (or a built-in one), like '172.24.3.0/24'."""
-    subnet, _ = ipam_of(find_network(net).attrs)
-    if subnet is None:
-        raise InvalidInput(f"{net_name_of(net)} has no IPv4 subnet.")
-    return subnet
+    return _ipv4(net, "subnet")
 
 
 @recordable
 def gateway_of(net: Net) -> str:
     """The gateway address of a network: the host's own address on it."""
-    _, gateway = ipam_of(find_network(net).attrs)
-    if gateway is None:
-        raise InvalidInput(f"{net_name_of(net)} has no IPv4 gateway.")
-    return gateway
+    return _ipv4(net, "gateway")

@@ -17,13 +17,14 @@ import pandas as pd
 from dockernet_nb.display.progress import shows_progress
 from dockernet_nb.engine import labels
 from dockernet_nb.engine.connection import client, engine_errors
-from dockernet_nb.engine.objects import container_handle, find_network, ipam_of
+from dockernet_nb.engine.objects import container_handle, ipam_of
 from dockernet_nb.errors import CommandTimeout, InvalidInput
 from dockernet_nb.parsers import frr_ospf_neighbors, frr_routes, ip_addr
 from dockernet_nb.records import CommandResult
 from dockernet_nb.replay import recordable
 from dockernet_nb.verbs import containers
 from dockernet_nb.verbs.common import Container, Net, addresses_of, name_of, net_name_of
+from dockernet_nb.verbs.lookups import subnet_of
 
 __all__ = ["wait_for_frr", "configure_ospf", "ospf_neighbours", "ospf_routes", "wait_for_ospf"]
 
@@ -66,13 +67,6 @@ def _interfaces_by_address(container: Container) -> dict[str, str]:
     result = containers.exec(container, ["ip", "-j", "addr"])
     frame = ip_addr.parse(result.stdout)
     return {row.ipv4: row.name for row in frame.itertuples() if not pd.isna(row.ipv4)}
-
-
-def _subnet_of(net: str) -> str:
-    subnet, _ = ipam_of(find_network(net).attrs)
-    if subnet is None:
-        raise InvalidInput(f"Network {net} has no IPv4 subnet.")
-    return subnet
 
 
 @recordable
@@ -124,7 +118,7 @@ def configure_ospf(
         commands.append("exit")
     commands += ["router ospf", f"ospf router-id {router_id}"]
     commands += ["timers throttle spf 0 50 500", "timers throttle lsa all 0", "timers lsa min-arrival 0"]
-    commands += [f"network {_subnet_of(net)} area 0" for net in names]
+    commands += [f"network {subnet_of(net)} area 0" for net in names]
     result = _vtysh(router, *commands)
     complaints = [line for line in result.output.splitlines() if line.startswith("%")]
     if not result.ok or complaints:
@@ -268,7 +262,7 @@ def wait_for_ospf(routers: Sequence[Container], *, timeout: float = 60, settle: 
         maps = _session_maps()
         addresses = {r: addresses_of(r) for r in names}
         expected = _expected_neighbours(names, addresses)
-        subnets = {_subnet_of(net) for r in names for net in addresses[r] if net not in labels.BUILTIN_NETWORKS}
+        subnets = {subnet_of(net) for r in names for net in addresses[r] if net not in labels.BUILTIN_NETWORKS}
         frames, missing, state = [], [], {}
         for r in names:
             neighbours = _neighbours(r, maps)

@@ -1,4 +1,5 @@
-"""Several hosts: engine nodes, a swarm across them, and a node going away (services: :mod:`.services`).
+"""Several hosts: engine nodes, a swarm across them, and a node going away (services: :mod:`.services`,
+the picture of it all: :mod:`.swarm_topology`).
 
 The nodes are engines in containers (docker-in-docker, :mod:`dockernet_nb.engine.spawn.nodes`) on
 a course network that plays the hosts' LAN, the *uplink*. Each verb says what it did as the docker
@@ -19,15 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.display.picture import Picture
 from dockernet_nb.display.progress import shows_progress
-from dockernet_nb.display.swarm import draw_swarm
-from dockernet_nb.engine import commands, images, labels
+from dockernet_nb.engine import commands, images
 from dockernet_nb.engine import swarm as nodes_edge
 from dockernet_nb.engine.connection import client, engine_errors
 from dockernet_nb.engine.kind import engine_kind
 from dockernet_nb.errors import EngineError, InvalidInput, NotFound
-from dockernet_nb.records import ContainerNode, Endpoint, HostNode, NetworkBox, SwarmSnapshot
 from dockernet_nb.replay import recordable
 
 __all__ = [
@@ -35,8 +33,6 @@ __all__ = [
     "swarm_init",
     "swarm_nodes",
     "stop_node",
-    "swarm_topology",
-    "read_swarm_snapshot",
 ]
 
 # Overlay subnets come from this pool: inside 172.16.0.0/16, which Docker's default pools never
@@ -143,7 +139,8 @@ def images_module_resolve(image: str) -> str:
 # --- the swarm -----------------------------------------------------------------------------------
 
 
-def _uplink_subnet() -> ipaddress.IPv4Network | None:
+def uplink_subnet() -> ipaddress.IPv4Network | None:
+    """The IPv4 subnet of the nodes' LAN, or None while their network does not exist."""
     dind, _ = nodes_edge.spawn()
     try:
         with engine_errors("looking at the nodes' network"):
@@ -158,7 +155,7 @@ def _uplink_subnet() -> ipaddress.IPv4Network | None:
 
 
 def _pool() -> str:
-    uplink = _uplink_subnet()
+    uplink = uplink_subnet()
     for candidate in POOL_CANDIDATES:
         if uplink is None or not ipaddress.ip_network(candidate).overlaps(uplink):
             return candidate
@@ -291,111 +288,3 @@ def stop_node(node: str, *, timeout: float = 60) -> pd.DataFrame:
             return table
         time.sleep(0.5)
     return swarm_nodes()
-
-
-def swarm_topology(*, services: bool = False, title: str | None = None) -> Picture:
-    """Draw the nodes as hosts on their LAN, the overlay networks across them and the containers on each.
-
-    ``services=True`` also draws the services' replicas. Example::
-
-        >>> dnb.swarm_topology()          # doctest: +SKIP
-    """
-    snapshot = read_swarm_snapshot(services=services)
-    return Picture(draw_swarm(snapshot, title=title), docker=snapshot.docker)
-
-
-@recordable
-def read_swarm_snapshot(*, services: bool = False) -> SwarmSnapshot:
-    """What the engines report about this session's nodes, their LAN, overlays and containers."""
-    dind, node_engines = nodes_edge.spawn()
-    commands.note(shlex.join(["docker", "ps", "--filter", f"label={node_engines.NODE}"]))
-    listed = node_engines.list_nodes(client=client())
-    uplink = NetworkBox(name="")
-    subnet = _uplink_subnet()
-    if subnet is not None:
-        uplink = NetworkBox(name=dind.NETWORK, driver="bridge", subnet=str(subnet), gateway=str(subnet[1]), internal=True)
-    running = {node.name: node for node in nodes_edge.nodes()}
-    roles: dict[str, tuple[str, str]] = {}
-    try:
-        lead: nodes_edge.Node | None = nodes_edge.manager()
-    except EngineError:
-        lead = None
-    if lead is not None:
-        for row in swarm_nodes().itertuples():
-            roles[str(row.node)] = (str(row.role), str(row.status))
-    hosts = []
-    for row in listed:
-        node = running.get(row["name"])
-        role, state = roles.get(row["name"], ("", "running" if node else row["state"]))
-        hosts.append(HostNode(row["name"], row["address"], role, state, node.engine.version if node else ""))
-    networks: dict[str, NetworkBox] = {}
-    vnis: dict[str, int] = {}
-    containers, endpoints, placement = [], [], {}
-    for name, node in sorted(running.items()):
-        nodes_edge.note_on(node, "ps")
-        with nodes_edge.node_errors(name, "listing its containers"):
-            found = node.client().containers.list()
-            overlays = {n.id: n for n in node.client().networks.list(filters={"driver": "overlay"})}
-            for overlay in overlays.values():
-                overlay.reload()  # the listing leaves out options such as the VNI
-        image_names = _image_names(node)
-        for container in found:
-            course = labels.is_course(container.labels)
-            service = container.labels.get("com.docker.swarm.service.name")
-            if not course or (service and not services):
-                continue
-            shown = container.name if not service else _replica_name(container)
-            settings = container.attrs.get("NetworkSettings", {}).get("Networks") or {}
-            joined = False
-            for net_name, endpoint in sorted(settings.items()):
-                overlay = overlays.get(endpoint.get("NetworkID", ""))
-                if overlay is None or net_name == "ingress":
-                    continue
-                subnet_, gateway = _ipam(overlay.attrs)
-                networks[net_name] = NetworkBox(name=net_name, driver="overlay", subnet=subnet_, gateway=gateway)
-                vni = (overlay.attrs.get("Options") or {}).get("com.docker.network.driver.overlay.vxlanid_list", "")
-                if vni.split(",")[0].isdigit():
-                    vnis[net_name] = int(vni.split(",")[0])
-                endpoints.append(Endpoint(shown, net_name, endpoint.get("IPAddress") or "", endpoint.get("IPPrefixLen") or None))
-                joined = True
-            if joined:
-                image = (container.attrs.get("Config") or {}).get("Image", "")
-                containers.append(ContainerNode(shown, image_names.get(image, image), container.status, (), ""))
-                placement[shown] = name
-    return SwarmSnapshot(
-        title=f"Lesson {labels.lesson()!r}: {len(hosts)} nodes (session {labels.session_id()})",
-        uplink=uplink,
-        nodes=tuple(hosts),
-        networks=tuple(sorted(networks.values(), key=lambda n: n.name)),
-        containers=tuple(sorted(containers, key=lambda c: (placement[c.name], c.name))),
-        endpoints=tuple(sorted(endpoints, key=lambda e: (e.container, e.network))),
-        placement=placement,
-        vnis=vnis,
-    )
-
-
-def _replica_name(container: Any) -> str:
-    service = container.labels.get("com.docker.swarm.service.name", "")
-    slot = container.labels.get("com.docker.swarm.task.name", "").split(".")[1:2]
-    return f"{service}.{slot[0]}" if slot and slot[0].isdigit() else f"{service}@{container.attrs['Config'].get('Hostname', '')}"
-
-
-def _image_names(node: nodes_edge.Node) -> dict[str, str]:
-    """Course image tags and ids on a node -> the images' short names (busybox)."""
-    from dockernet_nb.engine.images import CATALOG
-
-    by_tag = {course.tag: course.name for course in CATALOG}
-    names = dict(by_tag)
-    with nodes_edge.node_errors(node.name, "listing its images"):
-        for image in node.client().images.list():
-            for tag in image.tags:
-                if tag in by_tag:
-                    names[str(image.id)] = by_tag[tag]
-    return names
-
-
-def _ipam(attrs: dict[str, Any]) -> tuple[str | None, str | None]:
-    for config in (attrs.get("IPAM") or {}).get("Config") or []:
-        if ":" not in config.get("Subnet", ":"):
-            return config.get("Subnet"), config.get("Gateway")
-    return None, None

@@ -22,7 +22,8 @@ from dockernet_nb.errors import InvalidInput
 from dockernet_nb.parsers import pcap
 from dockernet_nb.records import CaptureHandle
 from dockernet_nb.replay.codec import check, decode, encode
-from dockernet_nb.verbs.capture import DOCKER_DNS, name_hosts, packets_frame, pcap_bytes, save_pcap
+from dockernet_nb.verbs.capture import DOCKER_DNS, name_hosts, packets_frame
+from dockernet_nb.verbs.packets import pcap_bytes, save_pcap
 from tests.unit.parser_fixtures import fixture
 
 PING = "debian/tcpdump--any-ping-by-name"
