@@ -53,7 +53,7 @@ from dockernet_nb.parsers._common import (
     Row,
     add_ipv6,
     first_line,
-    json_list,
+    from_json_list,
     parse_error,
     text_or_json,
 )
@@ -122,11 +122,8 @@ def _text_rows(text: str) -> list[Row]:
 
 
 def _json_rows(text: str) -> list[Row]:
-    data = json_list(text, COMMAND, "interfaces")
-    try:
-        return [_json_row(item) for item in data if "ifname" in item]  # older iproute2 emits {} too
-    except (AttributeError, TypeError, KeyError) as e:
-        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from e
+    # Older iproute2 emits {} too.
+    return from_json_list(text, COMMAND, "interfaces", lambda data: [_json_row(item) for item in data if "ifname" in item])
 
 
 def _json_row(item: dict[str, Any]) -> Row:
