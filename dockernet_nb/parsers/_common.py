@@ -25,6 +25,7 @@ __all__ = [
     "ROUTE_SCHEMA",
     "IP_NO_DEVICE",
     "IP_HEADER",
+    "IPV4_PATTERN",
     "add_ipv6",
     "typed_frame",
     "text_or_json",
@@ -68,6 +69,9 @@ ROUTE_SCHEMA: Schema = {
     "metric": "Int64",
     "iface": "string",
 }
+
+# A dotted-quad IPv4 address, for building the parsers' patterns (ifconfig, ip addr).
+IPV4_PATTERN = r"\d{1,3}(?:\.\d{1,3}){3}"
 
 # ``ip addr show eth9`` / ``ip link show eth9`` on a missing interface (iproute2, busybox): no row.
 IP_NO_DEVICE = re.compile(r"^(?:Device \".*\" does not exist\.|ip: can't find device '.*')\s*$")
