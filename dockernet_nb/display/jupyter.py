@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["in_notebook", "in_jupyter_session", "pyplot"]
+__all__ = ["in_notebook", "in_jupyter_session", "pyplot", "inch_canvas"]
 
 
 def in_notebook() -> bool:
@@ -36,3 +36,14 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def inch_canvas(width: float, height: float):
+    """(Figure, Axes) of a blank ``width`` x ``height`` inch picture: the axes span the figure and one data
+    unit is one inch, with no axis drawn, so text and boxes are placed in inches."""
+    fig = pyplot().figure(figsize=(width, height), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+    return fig, ax

@@ -40,8 +40,6 @@ _TCP_NAMES = {
     "F": "FIN",
     "FPA": "FIN-PSH-ACK",
 }
-_LENGTH = re.compile(r"length (\d+)$")
-_ICMP_WHAT = re.compile(r": ICMP6?,? (?P<what>.*?)(?:, length \d+)?$")
 
 
 def _value(row: pd.Series, column: str) -> object:
@@ -58,12 +56,19 @@ def packet_label(row: pd.Series) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
 
 
+# What a label takes from the packet's summary (tcpdump's wording, see dockernet_nb.parsers.pcap).
+_ARP_ASKED = re.compile(r"Request who-has (\S+) tell ([^,\s]+)")
+_ARP_REPLIED = re.compile(r"Reply (\S+) is-at (\S+),")
+_ICMP_WHAT = re.compile(r": ICMP6?,? (?P<what>.*?)(?:, length \d+)?$")
+_LENGTH = re.compile(r"length (\d+)$")
+
+
 def _label(row: pd.Series) -> str:
     protocol = str(_value(row, "protocol") or "?")
     summary = str(_value(row, "summary") or "")
     if protocol == "ARP":
-        asked = re.match(r"Request who-has (\S+) tell ([^,\s]+)", summary)
-        replied = re.match(r"Reply (\S+) is-at (\S+),", summary)
+        asked = _ARP_ASKED.match(summary)
+        replied = _ARP_REPLIED.match(summary)
         if asked and asked.group(1) == asked.group(2):
             return f"ARP: {asked.group(1)} announces itself (gratuitous)"
         if asked:
@@ -135,7 +140,7 @@ def ladder_alt(frame: pd.DataFrame, *, max_packets: int = 40) -> str:
 
 def draw_ladder(frame: pd.DataFrame, *, title: str | None = None, max_packets: int = 40):
     """The Figure of a capture frame's packets (see the module docstring); needs no engine."""
-    from dockernet_nb.display.jupyter import pyplot
+    from dockernet_nb.display.jupyter import inch_canvas, pyplot
 
     plt = pyplot()
     from matplotlib.patches import FancyBboxPatch
@@ -150,11 +155,7 @@ def draw_ladder(frame: pd.DataFrame, *, title: str | None = None, max_packets: i
     height = MARGIN + HEAD_H + ROW_H * (len(shown) + 0.6) + extra + MARGIN
     x_of = {host: MARGIN + TIME_W + column * (i + 0.5) for i, host in enumerate(hosts)}
 
-    fig = plt.figure(figsize=(width, height), dpi=100)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.axis("off")
+    fig, ax = inch_canvas(width, height)
     heading = title if title is not None else "Packets in time order"
     ax.text(MARGIN, height - MARGIN - 0.15, heading, ha="left", va="center", fontsize=12, fontweight="bold")
     ax.text(MARGIN, height - MARGIN - 0.62, "time", ha="left", va="center", fontsize=8, color="#616161")

@@ -87,7 +87,7 @@ def draw_packet_path(path: PacketPath, *, title: str | None = None):
         >>> draw_packet_path(PacketPath(server="web"))   # doctest: +SKIP
         <Figure size 1260x560 with 1 Axes>
     """
-    from dockernet_nb.display.jupyter import pyplot
+    from dockernet_nb.display.jupyter import inch_canvas, pyplot
 
     plt = pyplot()
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
@@ -95,11 +95,7 @@ def draw_packet_path(path: PacketPath, *, title: str | None = None):
     steps = path.steps[:MAX_STEPS]
     why_lines = textwrap.wrap(f"Why: {path.why}", 150) if path.why else []
     height = 3.35 + 0.2 * len(why_lines) + (0.32 + 0.17 * (len(steps) + (len(path.steps) > MAX_STEPS)) if steps else 0) + 0.3
-    fig = plt.figure(figsize=(WIDTH, height), dpi=100)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, WIDTH)
-    ax.set_ylim(0, height)
-    ax.axis("off")
+    fig, ax = inch_canvas(WIDTH, height)
 
     who = {"host": "a program on the host", "remote": "another machine"}.get(path.client, f"container {path.client}")
     port = path.target.rsplit(":", 1)[-1]

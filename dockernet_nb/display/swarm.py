@@ -53,7 +53,7 @@ def _node_lines(node: HostNode) -> tuple[str, str]:
 
 def draw_swarm(snapshot: SwarmSnapshot, *, title: str | None = None):
     """The Figure for a snapshot (see the module docstring); needs no engine."""
-    from dockernet_nb.display.jupyter import pyplot
+    from dockernet_nb.display.jupyter import inch_canvas, pyplot
 
     plt = pyplot()
     from matplotlib.colors import to_rgb
@@ -88,11 +88,7 @@ def draw_swarm(snapshot: SwarmSnapshot, *, title: str | None = None):
     node_h = (rows * (CONTAINER_H + ROW_GAP) + 0.15 if rows else 0.15) + NODE_FOOT
     height = MARGIN + TITLE_H + (nets_h + LINE_GAP if overlays else 0) + node_h + UPLINK_GAP + NET_H + MARGIN
 
-    fig = plt.figure(figsize=(width, height), dpi=100)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.axis("off")
+    fig, ax = inch_canvas(width, height)
     ax.text(MARGIN, height - MARGIN - 0.2, title, ha="left", va="center", fontsize=12, fontweight="bold")
 
     if not nodes:

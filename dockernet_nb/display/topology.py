@@ -82,7 +82,7 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
         >>> draw_topology(TopologySnapshot(title="empty"))   # doctest: +SKIP
         <Figure size 700x250 with 1 Axes>
     """
-    from dockernet_nb.display.jupyter import pyplot
+    from dockernet_nb.display.jupyter import inch_canvas, pyplot
 
     plt = pyplot()
     from matplotlib.colors import to_rgb
@@ -102,11 +102,7 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
     net_h = PLUMBING_NET_H if links else NET_H
 
     if not networks and not containers:
-        fig = plt.figure(figsize=(7, 2.5), dpi=100)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, 7)
-        ax.set_ylim(0, 2.5)
-        ax.axis("off")
+        fig, ax = inch_canvas(7, 2.5)
         ax.text(3.5, 1.9, title, ha="center", va="center", fontsize=12, fontweight="bold")
         ax.text(
             3.5, 1.0, "Nothing in this session yet.\nCreate a network with dnb.create_net(...) and start a container "
@@ -140,11 +136,7 @@ def draw_topology(snapshot: TopologySnapshot, *, title: str | None = None):
     height += (0.5 + apart_h) if apart else 0
     height += MARGIN
 
-    fig = plt.figure(figsize=(width, height), dpi=100)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.axis("off")
+    fig, ax = inch_canvas(width, height)
     ax.text(MARGIN, height - MARGIN - 0.2, title, ha="left", va="center", fontsize=12, fontweight="bold")
 
     x0 = MARGIN + LABEL_W  # where the host column starts

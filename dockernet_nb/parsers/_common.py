@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import pandas as pd
 
@@ -23,10 +24,14 @@ __all__ = [
     "INTERFACE_SCHEMA",
     "ROUTE_SCHEMA",
     "IP_NO_DEVICE",
+    "IP_HEADER",
+    "IPV4_PATTERN",
     "add_ipv6",
     "typed_frame",
     "text_or_json",
-    "json_list",
+    "from_json_list",
+    "words_after",
+    "peer_ifindex",
     "parse_error",
     "first_line",
     "netmask_to_prefixlen",
@@ -65,8 +70,17 @@ ROUTE_SCHEMA: Schema = {
     "iface": "string",
 }
 
+# A dotted-quad IPv4 address, for building the parsers' patterns (ifconfig, ip addr).
+IPV4_PATTERN = r"\d{1,3}(?:\.\d{1,3}){3}"
+
 # ``ip addr show eth9`` / ``ip link show eth9`` on a missing interface (iproute2, busybox): no row.
 IP_NO_DEVICE = re.compile(r"^(?:Device \".*\" does not exist\.|ip: can't find device '.*')\s*$")
+
+# An interface's header line in ``ip link`` and ``bridge link`` (iproute2, busybox):
+# "1273: veth7d2eeca@if1272: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master docker0 state forwarding ..."
+IP_HEADER = re.compile(r"^(?P<ifindex>\d+):\s+(?P<name>[^\s@:]+)(?:@(?P<link>[^\s:]+))?:\s+<(?P<flags>[^>]*)>(?P<rest>.*)$")
+
+_PEER_INDEX = re.compile(r"^if(?P<index>\d+)$")
 
 _MAX_QUOTE = 60
 
@@ -111,15 +125,38 @@ def text_or_json(
     return frame
 
 
-def json_list(text: str, command: str, of_what: str) -> list[dict]:
-    """The JSON of ``ip -j ...``: a list of objects, or a ParseError naming the command."""
+T = TypeVar("T")
+
+# What reading an unexpected JSON shape raises: a missing key, a list where an object was, a bad value.
+_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, ValueError)
+
+
+def from_json_list(text: str, command: str, of_what: str, read: Callable[[list[dict]], T]) -> T:
+    """``read`` applied to the JSON of ``ip -j ...`` (a list of objects); any other JSON, or a shape ``read``
+    does not expect (a missing key, a wrong type), raises a ParseError naming the command."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise parse_error(command, first_line(text), f"invalid JSON ({e.msg})") from e
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise parse_error(command, first_line(text), f"JSON is not a list of {of_what}")
-    return data
+    try:
+        return read(data)
+    except _SHAPE_ERRORS as e:
+        raise parse_error(command, first_line(text), f"unexpected JSON shape ({e!r})") from e
+
+
+def words_after(text: str, keys: Iterable[str]) -> Row:
+    """The word after each key in an iproute2 line: ``"mtu 1500 master docker0"`` gives
+    ``{"mtu": "1500", "master": "docker0"}`` for those keys, None for a key that is absent."""
+    found = {key: re.search(rf"\b{key} (?P<value>\S+)", text) for key in keys}
+    return {key: m["value"] if m else None for key, m in found.items()}
+
+
+def peer_ifindex(link: object) -> str | None:
+    """The peer's index in iproute2's ``eth0@if1278`` (text) or ``"link": "if1278"`` (JSON): ``"1278"``."""
+    m = _PEER_INDEX.match(str(link)) if link is not None else None
+    return m["index"] if m else None
 
 
 def add_ipv6(row: Row, entry: str, command: str, line: str) -> None:

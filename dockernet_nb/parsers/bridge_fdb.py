@@ -42,13 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.parsers._common import (
-    Row,
-    first_line,
-    json_list,
-    parse_error,
-    text_or_json,
-)
+from dockernet_nb.parsers._common import Row, from_json_list, parse_error, text_or_json
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -119,11 +113,7 @@ def _json_row(item: dict[str, Any]) -> Row:
 
 
 def _json_rows(text: str) -> list[Row]:
-    data = json_list(text, COMMAND, "fdb entries")
-    try:
-        return [_json_row(item) for item in data]
-    except (AttributeError, TypeError, KeyError) as e:
-        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from e
+    return from_json_list(text, COMMAND, "fdb entries", lambda data: [_json_row(item) for item in data])
 
 
 def parse(text: str) -> pd.DataFrame:

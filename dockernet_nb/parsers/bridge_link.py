@@ -35,18 +35,11 @@ Example::
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 
-from dockernet_nb.parsers._common import (
-    Row,
-    first_line,
-    json_list,
-    parse_error,
-    text_or_json,
-)
+from dockernet_nb.parsers._common import IP_HEADER, Row, from_json_list, parse_error, peer_ifindex, text_or_json, words_after
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -63,14 +56,7 @@ SCHEMA = {
     "up": "boolean",
 }
 
-_LINE = re.compile(r"^(?P<ifindex>\d+):\s+(?P<name>[^\s@:]+)(?:@(?P<link>[^\s:]+))?:\s+<(?P<flags>[^>]*)>(?P<rest>.*)$")
-_WORD_AFTER = {key: re.compile(rf"\b{key} (?P<value>\S+)") for key in ("mtu", "master", "state", "priority", "cost")}
-_PEER_INDEX = re.compile(r"^if(?P<index>\d+)$")
-
-
-def _iflink(link: Any) -> str | None:
-    m = _PEER_INDEX.match(str(link)) if link is not None else None
-    return m["index"] if m else None
+_WORDS = ("mtu", "master", "state", "priority", "cost")
 
 
 def _text_rows(text: str) -> list[Row]:
@@ -78,31 +64,26 @@ def _text_rows(text: str) -> list[Row]:
     for line in text.splitlines():
         if not line.strip():
             continue
-        m = _LINE.match(line)
+        m = IP_HEADER.match(line)
         if m is None:
             raise parse_error(COMMAND, line, "not a bridge port line")
-        row: Row = {"interface": m["name"], "ifindex": m["ifindex"], "iflink": _iflink(m["link"])}
-        for key, pattern in _WORD_AFTER.items():
-            found = pattern.search(m["rest"])
-            row[key] = found["value"] if found else None
+        row: Row = {"interface": m["name"], "ifindex": m["ifindex"], "iflink": peer_ifindex(m["link"])}
+        row.update(words_after(m["rest"], _WORDS))
         row["up"] = "true" if "UP" in m["flags"].split(",") else "false"
         rows.append(row)
     return rows
 
 
+def _json_row(item: dict[str, Any]) -> Row:
+    row: Row = {"interface": str(item["ifname"]), "ifindex": str(item["ifindex"]), "iflink": peer_ifindex(item.get("link"))}
+    for key in _WORDS:
+        row[key] = None if item.get(key) is None else str(item[key])
+    row["up"] = "true" if "UP" in item.get("flags", []) else "false"
+    return row
+
+
 def _json_rows(text: str) -> list[Row]:
-    data = json_list(text, COMMAND, "bridge ports")
-    rows: list[Row] = []
-    try:
-        for item in data:
-            row: Row = {"interface": str(item["ifname"]), "ifindex": str(item["ifindex"]), "iflink": _iflink(item.get("link"))}
-            for key in ("master", "state", "mtu", "priority", "cost"):
-                row[key] = None if item.get(key) is None else str(item[key])
-            row["up"] = "true" if "UP" in item.get("flags", []) else "false"
-            rows.append(row)
-    except (AttributeError, TypeError, KeyError) as e:
-        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from e
-    return rows
+    return from_json_list(text, COMMAND, "bridge ports", lambda data: [_json_row(item) for item in data])
 
 
 def parse(text: str) -> pd.DataFrame:

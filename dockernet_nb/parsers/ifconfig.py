@@ -44,6 +44,8 @@ Example::
     >>> df = parse("lo        Link encap:Local Loopback\\n"
     ...            "          inet addr:127.0.0.1  Mask:255.0.0.0\\n"
     ...            "          UP LOOPBACK RUNNING  MTU:65536  Metric:1\\n")
+    >>> df.attrs["dialect"]
+    'busybox'
     >>> print(df[["name", "ipv4", "prefixlen", "mtu", "up", "mac"]].to_string(index=False))
     name      ipv4  prefixlen   mtu   up  mac
       lo 127.0.0.1          8 65536 True <NA>
@@ -57,6 +59,7 @@ import pandas as pd
 
 from dockernet_nb.parsers._common import (
     INTERFACE_SCHEMA,
+    IPV4_PATTERN,
     Row,
     add_ipv6,
     first_line,
@@ -70,24 +73,70 @@ __all__ = ["parse", "SCHEMA", "COMMAND"]
 COMMAND = "ifconfig"
 SCHEMA = INTERFACE_SCHEMA
 
-_IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+def _ipv4(row: Row, line: str, address: str, netmask: str | None, broadcast: str | None) -> None:
+    """The interface's IPv4 address, its prefix length from the netmask; the first one only (the schema has
+    room for the primary address, and ifconfig shows only that)."""
+    if row.get("ipv4") is not None:
+        return
+    row["ipv4"], row["broadcast"] = address, broadcast
+    if netmask is not None:
+        try:
+            row["prefixlen"] = netmask_to_prefixlen(netmask)
+        except ValueError as e:  # e.g. a line cut inside the mask: 255.255.255.12
+            raise parse_error(COMMAND, line, f"invalid netmask {netmask}") from e
 
-# busybox (old net-tools layout)
+
+# --- busybox (the old net-tools layout) -------------------------------------------------------------
+
 _BB_HEADER = re.compile(r"^(?P<name>\S+)\s+Link encap:(?P<encap>.+?)(?:\s+HWaddr\s+(?P<mac>\S+))?\s*$")
-_BB_INET = re.compile(rf"^\s+inet addr:(?P<addr>{_IPV4})")
-_BB_BCAST = re.compile(rf"\sBcast:(?P<bcast>{_IPV4})\b")
-_BB_MASK = re.compile(rf"\sMask:(?P<mask>{_IPV4})\b")
+_BB_INET = re.compile(rf"^\s+inet addr:(?P<addr>{IPV4_PATTERN})")
+_BB_BCAST = re.compile(rf"\sBcast:(?P<bcast>{IPV4_PATTERN})\b")
+_BB_MASK = re.compile(rf"\sMask:(?P<mask>{IPV4_PATTERN})\b")
 _BB_INET6 = re.compile(r"^\s+inet6 addr:\s*(?P<addr>\S+/\d+)\s")  # "\s": not cut mid-prefix
 _BB_FLAGS = re.compile(r"^\s+(?P<flags>.*?)\s*MTU:(?P<mtu>\d+)")
 _BB_COUNTER = re.compile(r"\b(?P<dir>RX|TX) (?P<what>packets|bytes):(?P<n>\d+)")
 
-# net-tools 2.x
+
+def _busybox_line(row: Row, line: str) -> None:
+    if m := _BB_INET.match(line):
+        mask, bcast = _BB_MASK.search(line), _BB_BCAST.search(line)
+        _ipv4(row, line, m["addr"], mask["mask"] if mask else None, bcast["bcast"] if bcast else None)
+    elif m := _BB_INET6.match(line):
+        add_ipv6(row, m["addr"], COMMAND, line)
+    elif m := _BB_FLAGS.match(line):
+        row["mtu"] = m["mtu"]
+        row["up"] = "true" if "UP" in m["flags"].split() else "false"
+    else:
+        # "RX packets:2 errors:0 ..." and "RX bytes:200 (200.0 B)  TX bytes:0 (0.0 B)"
+        for c in _BB_COUNTER.finditer(line):
+            row[f"{c['dir'].lower()}_{c['what']}"] = c["n"]
+
+
+# --- net-tools 2.x ---------------------------------------------------------------------------------
+
 _NT_HEADER = re.compile(r"^(?P<name>\S+): flags=\d+<(?P<flags>[^>]*)>\s+mtu\s+(?P<mtu>\d+)")
-_NT_INET = re.compile(rf"^\s+inet (?P<addr>{_IPV4})\s+netmask (?P<mask>{_IPV4})(?:\s+broadcast (?P<bcast>{_IPV4}))?")
+_NT_INET = re.compile(rf"^\s+inet (?P<addr>{IPV4_PATTERN})\s+netmask (?P<mask>{IPV4_PATTERN})(?:\s+broadcast (?P<bcast>{IPV4_PATTERN}))?")
 _NT_INET6 = re.compile(r"^\s+inet6 (?P<addr>\S+)\s+prefixlen (?P<plen>\d+)\s")
 _NT_ETHER = re.compile(r"^\s+ether (?P<mac>[0-9A-Fa-f:]{17})\b")
 _NT_COUNTER = re.compile(r"^\s+(?P<dir>RX|TX) packets (?P<packets>\d+)\s+bytes (?P<bytes>\d+)")
 
+
+def _net_tools_line(row: Row, line: str) -> None:
+    if m := _NT_INET.match(line):
+        _ipv4(row, line, m["addr"], m["mask"], m["bcast"])
+    elif m := _NT_INET6.match(line):
+        add_ipv6(row, f"{m['addr']}/{m['plen']}", COMMAND, line)
+    elif m := _NT_ETHER.match(line):
+        row["mac"] = m["mac"].lower()
+    elif m := _NT_COUNTER.match(line):
+        direction = m["dir"].lower()
+        row[f"{direction}_packets"] = m["packets"]
+        row[f"{direction}_bytes"] = m["bytes"]
+
+
+# --- either dialect --------------------------------------------------------------------------------
+
+# An interface that does not exist (see the module docstring).
 _DEVICE_ERROR = re.compile(r"^(?P<prefix>ifconfig: )?\S+: error fetching interface information: ")
 
 
@@ -103,41 +152,6 @@ def _detect(lines: list[str]) -> str | None:
             # Only busybox prefixes the message with the applet name.
             return "busybox" if error.group("prefix") else "net-tools"
     return None
-
-
-def _busybox_line(row: Row, line: str) -> None:
-    if m := _BB_INET.match(line):
-        if row.get("ipv4") is None:
-            row["ipv4"] = m["addr"]
-            if b := _BB_BCAST.search(line):
-                row["broadcast"] = b["bcast"]
-            if k := _BB_MASK.search(line):
-                row["prefixlen"] = _prefixlen(k["mask"], line)
-    elif m := _BB_INET6.match(line):
-        add_ipv6(row, m["addr"], COMMAND, line)
-    elif m := _BB_FLAGS.match(line):
-        row["mtu"] = m["mtu"]
-        row["up"] = "true" if "UP" in m["flags"].split() else "false"
-    else:
-        # "RX packets:2 errors:0 ..." and "RX bytes:200 (200.0 B)  TX bytes:0 (0.0 B)"
-        for c in _BB_COUNTER.finditer(line):
-            row[f"{c['dir'].lower()}_{c['what']}"] = c["n"]
-
-
-def _net_tools_line(row: Row, line: str) -> None:
-    if m := _NT_INET.match(line):
-        if row.get("ipv4") is None:
-            row["ipv4"] = m["addr"]
-            row["prefixlen"] = _prefixlen(m["mask"], line)
-            row["broadcast"] = m["bcast"]
-    elif m := _NT_INET6.match(line):
-        add_ipv6(row, f"{m['addr']}/{m['plen']}", COMMAND, line)
-    elif m := _NT_ETHER.match(line):
-        row["mac"] = m["mac"].lower()
-    elif m := _NT_COUNTER.match(line):
-        direction = m["dir"].lower()
-        row[f"{direction}_packets"] = m["packets"]
-        row[f"{direction}_bytes"] = m["bytes"]
 
 
 def _header_row(dialect: str, line: str) -> Row | None:
@@ -176,13 +190,6 @@ def _strings(text: str) -> tuple[str | None, list[Row]]:
             raise parse_error(COMMAND, line, f"unexpected line in {dialect} ifconfig output")
         rows.append(row)
     return dialect, rows
-
-
-def _prefixlen(mask: str, line: str) -> str:
-    try:
-        return netmask_to_prefixlen(mask)
-    except ValueError as e:  # e.g. a line cut inside the mask: 255.255.255.12
-        raise parse_error(COMMAND, line, f"invalid netmask {mask}") from e
 
 
 def parse(text: str) -> pd.DataFrame:

@@ -50,10 +50,11 @@ import pandas as pd
 from dockernet_nb.parsers._common import (
     INTERFACE_SCHEMA,
     IP_NO_DEVICE,
+    IPV4_PATTERN,
     Row,
     add_ipv6,
     first_line,
-    json_list,
+    from_json_list,
     parse_error,
     text_or_json,
 )
@@ -62,13 +63,15 @@ __all__ = ["parse", "SCHEMA", "COMMAND"]
 
 COMMAND = "ip addr"
 SCHEMA = INTERFACE_SCHEMA
+# The counters of ``ip -s`` the schema keeps, per direction: rx_packets, rx_bytes, tx_packets, tx_bytes.
+_COUNTERS = ("packets", "bytes")
 
 _HEADER = re.compile(r"^\d+:\s+(?P<name>[^\s@:]+)(?:@\S+?)?:\s+<(?P<flags>[^>]*)>(?P<rest>.*)$")
 _MTU = re.compile(r"\bmtu (?P<mtu>\d+)")
 _LINK = re.compile(r"^\s+link/(?P<type>\S+)(?:\s+(?P<addr>\S+))?")
 # The address is always followed by brd/scope: requiring the space rejects a line cut mid-prefix.
-_INET = re.compile(r"^\s+inet (?P<addr>\d{1,3}(?:\.\d{1,3}){3})(?:/(?P<plen>\d+))?\s")
-_BRD = re.compile(r"\sbrd (?P<brd>\d{1,3}(?:\.\d{1,3}){3})\b")
+_INET = re.compile(rf"^\s+inet (?P<addr>{IPV4_PATTERN})(?:/(?P<plen>\d+))?\s")
+_BRD = re.compile(rf"\sbrd (?P<brd>{IPV4_PATTERN})\b")
 _INET6 = re.compile(r"^\s+inet6 (?P<addr>\S+/\d+)\s")
 _STATS_HEADER = re.compile(r"^\s+(?P<dir>RX|TX):\s+(?P<names>.+)$")
 
@@ -101,7 +104,7 @@ def _text_rows(text: str) -> list[Row]:
             direction, names = stats_names
             stats_names = None
             values = dict(zip(names, line.split(), strict=False))  # a cut line has fewer numbers
-            for what in ("packets", "bytes"):
+            for what in _COUNTERS:
                 if values.get(what, "").isdigit():
                     row[f"{direction}_{what}"] = values[what]
         elif m := _STATS_HEADER.match(line):
@@ -122,11 +125,8 @@ def _text_rows(text: str) -> list[Row]:
 
 
 def _json_rows(text: str) -> list[Row]:
-    data = json_list(text, COMMAND, "interfaces")
-    try:
-        return [_json_row(item) for item in data if "ifname" in item]  # older iproute2 emits {} too
-    except (AttributeError, TypeError, KeyError) as e:
-        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from e
+    # Older iproute2 emits {} too.
+    return from_json_list(text, COMMAND, "interfaces", lambda data: [_json_row(item) for item in data if "ifname" in item])
 
 
 def _json_row(item: dict[str, Any]) -> Row:
@@ -149,7 +149,7 @@ def _json_row(item: dict[str, Any]) -> Row:
     # "stats64" since iproute2 5.x, "stats" before; absent without -s.
     stats = item.get("stats64") or item.get("stats") or {}
     for direction in ("rx", "tx"):
-        for what in ("packets", "bytes"):
+        for what in _COUNTERS:
             value = stats.get(direction, {}).get(what)
             row[f"{direction}_{what}"] = None if value is None else str(value)
     return row

@@ -51,12 +51,15 @@ from typing import Any
 import pandas as pd
 
 from dockernet_nb.parsers._common import (
+    IP_HEADER,
     IP_NO_DEVICE,
     Row,
     first_line,
-    json_list,
+    from_json_list,
     parse_error,
+    peer_ifindex,
     text_or_json,
+    words_after,
 )
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
@@ -75,13 +78,11 @@ SCHEMA = {
     "up": "boolean",
 }
 
-_HEADER = re.compile(r"^(?P<ifindex>\d+):\s+(?P<name>[^\s@:]+)(?:@(?P<link>[^\s:]+))?:\s+<(?P<flags>[^>]*)>(?P<rest>.*)$")
-_WORD_AFTER = {key: re.compile(rf"\b{key} (?P<value>\S+)") for key in ("mtu", "master", "state")}
+_WORDS = ("mtu", "master", "state")  # taken from the header line: "... mtu 1500 ... master br0 state UP"
 _LINK = re.compile(r"^\s+link/(?P<type>\S+)(?:\s+(?P<addr>[0-9A-Fa-f:]+))?")
 _NETNSID = re.compile(r"\blink-netnsid (?P<id>\d+)")
 # Detail lines of -d whose first word is not a kind.
 _NOT_KINDS = {"altname", "alias", "vf", "prop", "addrgenmode"}
-_PEER_INDEX = re.compile(r"^if(?P<index>\d+)$")
 
 
 def _resolve_links(rows: list[Row], links: list[str | None]) -> None:
@@ -92,13 +93,13 @@ def _resolve_links(rows: list[Row], links: list[str | None]) -> None:
             continue
         if link in index_of:
             row["iflink"] = index_of[link]
-        elif m := _PEER_INDEX.match(link):
-            row["iflink"] = m["index"]
+        elif (index := peer_ifindex(link)) is not None:
+            row["iflink"] = index
 
 
 def _text_rows(text: str) -> list[Row]:
     lines = text.splitlines()
-    if not any(_HEADER.match(line) or IP_NO_DEVICE.match(line) for line in lines):
+    if not any(IP_HEADER.match(line) or IP_NO_DEVICE.match(line) for line in lines):
         raise parse_error(COMMAND, first_line(text))
     rows: list[Row] = []
     links: list[str | None] = []
@@ -109,20 +110,12 @@ def _text_rows(text: str) -> list[Row]:
         if not line[0].isspace():
             if IP_NO_DEVICE.match(line):
                 continue
-            m = _HEADER.match(line)
+            m = IP_HEADER.match(line)
             if not m:
                 raise parse_error(COMMAND, line, "unexpected line in ip link output")
-            found = {key: pattern.search(m["rest"]) for key, pattern in _WORD_AFTER.items()}
-            rows.append(
-                {
-                    "name": m["name"],
-                    "ifindex": m["ifindex"],
-                    "mtu": found["mtu"]["value"] if found["mtu"] else None,
-                    "master": found["master"]["value"] if found["master"] else None,
-                    "state": found["state"]["value"] if found["state"] else None,
-                    "up": "true" if "UP" in m["flags"].split(",") else "false",
-                }
-            )
+            row: Row = {"name": m["name"], "ifindex": m["ifindex"], **words_after(m["rest"], _WORDS)}
+            row["up"] = "true" if "UP" in m["flags"].split(",") else "false"
+            rows.append(row)
             links.append(m["link"])
             after_link_line = False
             continue
@@ -164,11 +157,8 @@ def _json_row(item: dict[str, Any]) -> tuple[Row, str | None]:
 
 
 def _json_rows(text: str) -> list[Row]:
-    data = json_list(text, COMMAND, "interfaces")
-    try:
-        pairs = [_json_row(item) for item in data if "ifname" in item]  # older iproute2 emits {} too
-    except (AttributeError, TypeError, KeyError) as e:
-        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from e
+    # Older iproute2 emits {} too.
+    pairs = from_json_list(text, COMMAND, "interfaces", lambda data: [_json_row(item) for item in data if "ifname" in item])
     rows = [row for row, _ in pairs]
     _resolve_links(rows, [link for _, link in pairs])
     return rows

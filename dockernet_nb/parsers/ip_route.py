@@ -48,7 +48,7 @@ from itertools import pairwise
 
 import pandas as pd
 
-from dockernet_nb.parsers._common import ROUTE_SCHEMA, Row, first_line, json_list, parse_error, prefixlen_to_netmask, text_or_json
+from dockernet_nb.parsers._common import ROUTE_SCHEMA, Row, from_json_list, parse_error, prefixlen_to_netmask, text_or_json
 
 __all__ = ["parse", "SCHEMA", "COMMAND"]
 
@@ -158,20 +158,20 @@ def _text_rows(text: str) -> list[Row]:
     return _rows_of(routes)
 
 
-def _json_rows(text: str) -> list[Row]:
-    data = json_list(text, COMMAND, "routes")
+def _json_routes(data: list[dict]) -> list[_Route]:
     routes: list[_Route] = []
-    try:
-        for item in data:
-            if item.get("type", "unicast") != "unicast":
-                continue
-            family, network, prefixlen = _destination(str(item["dst"]))
-            metric = str(item["metric"]) if "metric" in item else None
-            for hop in item.get("nexthops") or [item]:
-                routes.append((family, network, prefixlen, hop.get("gateway"), str(hop["dev"]), metric))
-    except (AttributeError, TypeError, KeyError, ValueError) as e:
-        raise parse_error(COMMAND, first_line(text), f"unexpected JSON shape ({e!r})") from e
-    return _rows_of(routes)
+    for item in data:
+        if item.get("type", "unicast") != "unicast":
+            continue
+        family, network, prefixlen = _destination(str(item["dst"]))
+        metric = str(item["metric"]) if "metric" in item else None
+        for hop in item.get("nexthops") or [item]:
+            routes.append((family, network, prefixlen, hop.get("gateway"), str(hop["dev"]), metric))
+    return routes
+
+
+def _json_rows(text: str) -> list[Row]:
+    return _rows_of(from_json_list(text, COMMAND, "routes", _json_routes))
 
 
 def parse(text: str) -> pd.DataFrame:
