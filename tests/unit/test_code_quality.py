@@ -23,3 +23,10 @@ def test_mypy_finds_nothing_in_the_package():
     run = _run("mypy", "dockernet_nb")
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert run.stdout.startswith("Success: no issues found")
+
+
+def test_no_module_in_the_package_is_over_400_lines():
+    # A module that grows past this holds more than one topic: split it by what its parts do.
+    sizes = {str(p.relative_to(REPO)): len(p.read_text().splitlines()) for p in (REPO / "dockernet_nb").rglob("*.py")}
+    assert len(sizes) > 100
+    assert {path: n for path, n in sizes.items() if n > 400} == {}
