@@ -4,9 +4,11 @@ Run by hand (never as a test), on a machine with the engine and the course image
 
     .venv/bin/python benchmarks/bench_course.py [--rounds 3] [--replay-only] [--against REV]
 
-1. ``benchmarks/worksheet.sh`` (the worksheet's docker commands, plain) against lessons 00-04 run live
-   in fresh kernels as they are stored (target: the lessons at most 2x the script), with the part of
-   each notebook spent outside its cells (the kernel starting, nbclient) shown apart;
+1. ``benchmarks/worksheet.sh`` (the worksheet's docker commands, plain) against the same steps through
+   the verbs (``worksheet_verbs.py``: what the verbs cost over the CLI for the same work) and against
+   lessons 00-04 run live in fresh kernels as they are stored (target: the lessons at most 2x the
+   script), with the part of each notebook spent outside its cells (the kernel starting, nbclient)
+   shown apart;
 2. every lesson replayed with no engine at all in a fresh kernel, as Binder runs them: wall time, time
    in cells, and the kernel's own CPU seconds (start, imports, cells; a busy machine stretches it far
    less than wall time). With ``--against REV`` the lessons of that revision (a temporary git worktree)
@@ -41,20 +43,25 @@ def _env() -> dict[str, str]:
 
 def core_against_worksheet(rounds: int) -> None:
     env = _env()
-    scripts, lessons, cells = [], [], []
+    scripts, verbs, lessons, cells = [], [], [], []
     for _ in range(rounds):
         started = time.perf_counter()
         subprocess.run(["bash", str(REPO / "benchmarks" / "worksheet.sh")], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         scripts.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(REPO / "benchmarks" / "worksheet_verbs.py")], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        verbs.append(time.perf_counter() - started)
         wall = inside = 0.0
         for lesson in CORE:
             seconds, in_cells = run_notebook(REPO / "notebooks" / f"{lesson}.ipynb", {**env, "DOCKERNET_NB_MODE": "live"})
             wall, inside = wall + seconds, inside + in_cells
         lessons.append(wall)
         cells.append(inside)
-    script, live, live_cells = (statistics.median(x) for x in (scripts, lessons, cells))
-    print(f"worksheet.sh: {script:.1f} s; lessons 00-04 live: {live:.1f} s ({live / script:.2f}x), "
+    script, through_verbs, live, live_cells = (statistics.median(x) for x in (scripts, verbs, lessons, cells))
+    print(f"worksheet.sh: {script:.1f} s; the same steps through the verbs (worksheet_verbs.py): {through_verbs:.1f} s "
+          f"({through_verbs / script:.2f}x); lessons 00-04 live: {live:.1f} s ({live / script:.2f}x), "
           f"{live_cells:.1f} s of it in cells ({live_cells / script:.2f}x), {live - live_cells:.1f} s starting kernels "
           f"and between cells; medians of {rounds}", flush=True)  # fmt: skip
 
