@@ -43,16 +43,16 @@ from dockernet_nb.errors import (
 )
 
 if TYPE_CHECKING:
+    from dockernet_nb.breakfix.verbs import break_fix as break_fix
+    from dockernet_nb.breakfix.verbs import check_fix as check_fix
+    from dockernet_nb.breakfix.verbs import explain_fault as explain_fault
+    from dockernet_nb.breakfix.verbs import fault_hint as fault_hint
     from dockernet_nb.display.plots import plot_interfaces as plot_interfaces
     from dockernet_nb.display.plots import plot_reachability as plot_reachability
     from dockernet_nb.display.plots import plot_rtt as plot_rtt
     from dockernet_nb.records import CommandResult as CommandResult
     from dockernet_nb.records import ContainerHandle as ContainerHandle
     from dockernet_nb.records import NetworkHandle as NetworkHandle
-    from dockernet_nb.verbs.break_fix import break_fix as break_fix
-    from dockernet_nb.verbs.break_fix import check_fix as check_fix
-    from dockernet_nb.verbs.break_fix import explain_fault as explain_fault
-    from dockernet_nb.verbs.break_fix import fault_hint as fault_hint
     from dockernet_nb.verbs.capture import start_capture as start_capture
     from dockernet_nb.verbs.capture import stop_capture as stop_capture
     from dockernet_nb.verbs.cleanup import cleanup as cleanup
@@ -160,10 +160,10 @@ _VERBS = {
     "progress": "verbs.progress",
     "engine_note": "verbs.engine_notes",
     "address_of": "verbs.lookups",
-    "break_fix": "verbs.break_fix",
-    "check_fix": "verbs.break_fix",
-    "fault_hint": "verbs.break_fix",
-    "explain_fault": "verbs.break_fix",
+    "break_fix": "breakfix.verbs",
+    "check_fix": "breakfix.verbs",
+    "fault_hint": "breakfix.verbs",
+    "explain_fault": "breakfix.verbs",
     "subnet_of": "verbs.lookups",
     "gateway_of": "verbs.lookups",
     "cleanup": "verbs.cleanup",

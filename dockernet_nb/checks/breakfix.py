@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockernet_nb.breakfix.verbs import check_fix
 from dockernet_nb.checks.exercise import exercise
 from dockernet_nb.checks.result import CheckResult, failed, no_answer
 from dockernet_nb.records import FaultLab
-from dockernet_nb.verbs.break_fix import check_fix
 
 __all__ = ["check_break_fix"]
 
