@@ -300,6 +300,15 @@ class Terminal:
     def send_button(self) -> Any:
         return self._built().send_button
 
+    @property
+    def status(self) -> Any:
+        return self._built().status
+
+    @property
+    def output(self) -> Any:
+        """The transcript widget; built late, it still shows every line sent before."""
+        return self._built().output
+
     def _built(self) -> _Controls:
         if self._controls is None:
             self._controls = self._build_controls()

@@ -62,6 +62,16 @@ def test_the_text_box_and_the_send_button_run_a_line_once(redis_lesson):
     assert not cli.send_button.disabled
 
 
+def test_lines_sent_before_the_widget_is_shown_are_in_its_transcript(redis_lesson):
+    # The widgets are built when first shown (only a watched session shows them): what was sent before
+    # must be there, and the status line must say how the last line went.
+    cli = dnb.terminal(None, "redis-cli -h redis", image="redis", net="mynet")
+    cli.send("set shape round")
+    assert cli._controls is None
+    assert "set shape round" in cli.output.value and "OK" in cli.output.value
+    assert "exit code 0" in cli.status.value
+
+
 def test_a_running_container_gets_docker_exec_and_each_line_runs_in_a_shell(redis_lesson):
     shell = dnb.terminal(redis_lesson)
     assert shell.docker[0].essential == f"docker exec -it {redis_lesson.docker_name} sh"
