@@ -92,6 +92,11 @@ class _Controls:
     output: Any
 
 
+def _control(name: str) -> Any:
+    """A Terminal attribute that is one of its widgets, building them all on first use."""
+    return property(lambda console: getattr(console._built(), name))
+
+
 class Terminal:
     """A console's state and actions; ``widget`` is what a JupyterLab session shows.
 
@@ -287,27 +292,13 @@ class Terminal:
         bundle["text/plain"] = self.summary()
         return bundle
 
-    @property
-    def widget(self) -> Any:
-        """The console as an ipywidgets box: a text box, a Send button, a status line and the transcript."""
-        return self._built().widget
-
-    @property
-    def box(self) -> Any:
-        return self._built().box
-
-    @property
-    def send_button(self) -> Any:
-        return self._built().send_button
-
-    @property
-    def status(self) -> Any:
-        return self._built().status
-
-    @property
-    def output(self) -> Any:
-        """The transcript widget; built late, it still shows every line sent before."""
-        return self._built().output
+    # The console's widgets, each built on first use (a text box, a Send button, a status line and the
+    # transcript, in one box): built late, they still show every line sent before.
+    widget = _control("widget")
+    box = _control("box")
+    send_button = _control("send_button")
+    status = _control("status")
+    output = _control("output")
 
     def _built(self) -> _Controls:
         if self._controls is None:
